@@ -1,0 +1,108 @@
+// The interpreter: runs a graph node by node on concrete tensors, or replays it into a trace.
+
+import { ChainruleError } from './errors.js';
+import type { Graph } from './graph.js';
+import { applyOp, constant, input } from './op.js';
+import { shapesEqual } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * Something that turns a graph into a function of its inputs. The interpreter is today's
+ * executor; a compiler can take its place behind the same interface.
+ *
+ * @example
+ * const run = interpreter.compile(graph)
+ * const [y] = run([tensor([1, 2])])
+ */
+export interface Executor {
+  readonly name: string;
+  compile(graph: Graph): (feeds: readonly Tensor[]) => Tensor[];
+}
+
+const checkFeeds = (graph: Graph, feeds: readonly Tensor[]): void => {
+  if (feeds.length !== graph.inputs.length) {
+    throw new ChainruleError('BadArgument', `graph takes ${graph.inputs.length} inputs, got ${feeds.length}`);
+  }
+  for (let k = 0; k < feeds.length; k++) {
+    const node = graph.nodes[graph.inputs[k]];
+    const f = feeds[k];
+    if (!(f instanceof Tensor)) throw new ChainruleError('BadArgument', `graph input ${k} must be a Tensor`);
+    if (!shapesEqual(f.shape, node.shape) || f.dtype !== node.dtype) {
+      throw new ChainruleError('BadArgument', `graph input ${k} expects ${node.dtype}[${node.shape.join(', ')}], got ${f.dtype}[${f.shape.join(', ')}]`);
+    }
+  }
+};
+
+/**
+ * Runs a graph on its inputs and returns its outputs. With concrete feeds it computes; when
+ * a feed is a tracer (the graph is used inside another transform) it replays the graph's
+ * ops into that trace, which is how nested transforms compose.
+ *
+ * @example
+ * const g = trace((x) => mul(x, x), abstract([2]))
+ * evaluate(g, [tensor([3, 4])]) // [Tensor [9, 16]]
+ */
+export const evaluate = (graph: Graph, feeds: readonly Tensor[]): Tensor[] => {
+  checkFeeds(graph, feeds);
+  return interpreter.compile(graph)(feeds);
+};
+
+const replay = (graph: Graph, feeds: readonly Tensor[]): Tensor[] => {
+  const values = new Array<Tensor>(graph.nodes.length);
+  graph.inputs.forEach((id, k) => (values[id] = feeds[k]));
+  for (const node of graph.nodes) {
+    if (node.op === input) continue;
+    if (node.op === constant) {
+      values[node.id] = (node.attrs as { value: Tensor }).value;
+      continue;
+    }
+    values[node.id] = applyOp(node.op, node.inputs.map((j) => values[j]), node.attrs);
+  }
+  return graph.outputs.map((id) => values[id]);
+};
+
+/**
+ * The reference executor: a precomputed plan of kernel calls that drops each intermediate
+ * value after its last use.
+ *
+ * @example
+ * jit(f, { executor: interpreter })
+ */
+export const interpreter: Executor = {
+  name: 'interpreter',
+  compile(graph: Graph) {
+    const nodes = graph.nodes;
+    const n = nodes.length;
+    // lastUse[i]: the last node that reads value i; outputs are kept to the end.
+    const lastUse = new Int32Array(n).fill(-1);
+    for (const node of nodes) for (const j of node.inputs) lastUse[j] = node.id;
+    for (const id of graph.outputs) lastUse[id] = n;
+    const inputSlot = new Int32Array(n).fill(-1);
+    graph.inputs.forEach((id, k) => (inputSlot[id] = k));
+    // A graph traced inside another transform may hold that transform's tracers as constants.
+    const symbolic = nodes.some((node) => node.op === constant && (node.attrs as { value: Tensor }).value._trace !== undefined);
+    return (feeds) => {
+      if (symbolic || feeds.some((f) => f._trace !== undefined)) return replay(graph, feeds);
+      const values = new Array<Tensor | undefined>(n);
+      const args: Tensor[] = [];
+      for (let i = 0; i < n; i++) {
+        const node = nodes[i];
+        if (node.op === input) {
+          values[i] = feeds[inputSlot[i]];
+          continue;
+        }
+        if (node.op === constant) {
+          values[i] = (node.attrs as { value: Tensor }).value;
+          continue;
+        }
+        const ins = node.inputs;
+        args.length = ins.length;
+        for (let k = 0; k < ins.length; k++) args[k] = values[ins[k]]!;
+        const data = node.op.forward(args, node.attrs, node);
+        values[i] = new Tensor(node.dtype, node.shape, data);
+        for (let k = 0; k < ins.length; k++) if (lastUse[ins[k]] === i) values[ins[k]] = undefined;
+      }
+      return graph.outputs.map((id) => values[id]!);
+    };
+  },
+};

@@ -1,0 +1,60 @@
+// Ops that change a tensor's shape without computing: reshape and broadcastTo.
+
+import * as t from 'io-ts';
+import { left, right } from 'fp-ts/lib/Either.js';
+import { defineOp, type Op } from '../op.js';
+import { broadcastShapes, sizeOf, shapesEqual } from '../shape.js';
+import { unbroadcast, expandTo } from './broadcast.js';
+
+const shapeAttr = t.readonlyArray(t.refinement(t.number, (n) => Number.isInteger(n) && n >= -1, 'dimension (integer ≥ −1)'));
+
+/**
+ * Same data, new shape; one dimension may be −1 and is then inferred.
+ *
+ * @example
+ * reshape(arange(0, 6), { shape: [2, -1] }) // shape [2, 3]
+ */
+export const reshape: Op<{ shape: readonly number[] }> = defineOp({
+  name: 'core.reshape',
+  attrs: t.type({ shape: shapeAttr }),
+  arity: 1,
+  infer: ([x], { shape }) => {
+    const free = shape.filter((d) => d === -1).length;
+    if (free > 1) return left({ _tag: 'BadAttrs', message: 'only one dimension may be -1' });
+    const known = sizeOf(shape.filter((d) => d !== -1));
+    const n = sizeOf(x.shape);
+    if (free === 1) {
+      if (known === 0 || n % known !== 0) return left({ _tag: 'ShapeMismatch', message: `cannot reshape ${n} elements to [${shape.join(', ')}]` });
+      return right({ shape: shape.map((d) => (d === -1 ? n / known : d)), dtype: x.dtype });
+    }
+    if (known !== n) return left({ _tag: 'ShapeMismatch', message: `cannot reshape ${n} elements to [${shape.join(', ')}]` });
+    return right({ shape: [...shape], dtype: x.dtype });
+  },
+  forward: ([x]) => x.data,
+  // ∂reshape = g reshaped back
+  vjp: ({ inputs: [x], cotangent: g }) => [reshape(g, { shape: [...x.shape] })],
+  jvp: ({ tangents: [tx], output }) => (tx === null ? null : reshape(tx, { shape: [...output.shape] })),
+});
+
+/**
+ * Broadcasts to a larger shape under NumPy rules.
+ *
+ * @example
+ * broadcastTo(tensor([1, 2]), { shape: [3, 2] }) // [[1, 2], [1, 2], [1, 2]]
+ */
+export const broadcastTo: Op<{ shape: readonly number[] }> = defineOp({
+  name: 'core.broadcastTo',
+  attrs: t.type({ shape: t.readonlyArray(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'dimension')) }),
+  arity: 1,
+  infer: ([x], { shape }) => {
+    const b = broadcastShapes(x.shape, shape);
+    if (b._tag === 'Left' || !shapesEqual(b.right, shape)) {
+      return left({ _tag: 'ShapeMismatch', message: `cannot broadcast [${x.shape.join(', ')}] to [${shape.join(', ')}]` });
+    }
+    return right({ shape: [...shape], dtype: x.dtype });
+  },
+  forward: ([x], _, out) => expandTo(x, out.shape),
+  // ∂broadcast = g summed back to the input shape
+  vjp: ({ inputs: [x], cotangent: g }) => [unbroadcast(g, x.shape)],
+  jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : broadcastTo(tx, attrs)),
+});
