@@ -14,14 +14,18 @@ import { sizeOf } from './shape.js';
 export const formatErrors = (errors: t.Errors): string =>
   errors
     .map((e) => {
-      const path = e.context
-        .slice(1)
+      // A failure inside a union is reported once, at the union, with the union's name.
+      const ctx = e.context;
+      const u = ctx.findIndex((c) => (c.type as { _tag?: string })._tag === 'UnionType');
+      const upTo = u === -1 ? ctx.length : u + 1;
+      const path = ctx
+        .slice(1, upTo)
         .map((c) => c.key)
         .filter((k) => k !== '')
         .reduce((acc, k) => (/^\d+$/.test(k) ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
-      const last = e.context[e.context.length - 1];
-      const expected = e.message ?? `expected ${last?.type.name ?? 'a valid value'}`;
-      return `${path || '(root)'}: ${expected}, got ${preview(e.value)}`;
+      const at = ctx[upTo - 1];
+      const expected = u === -1 && e.message !== undefined ? e.message : `expected ${at?.type.name ?? 'a valid value'}`;
+      return `${path || '(root)'}: ${expected}, got ${preview(u === -1 ? e.value : at?.actual)}`;
     })
     .filter((line, i, all) => all.indexOf(line) === i)
     .join('; ');

@@ -1,0 +1,101 @@
+import { describe, it, expect } from 'vitest';
+import * as t from 'io-ts';
+import { right } from 'fp-ts/lib/Either.js';
+import {
+  trace, abstract, encodeGraph, decodeGraph, evaluate, coreRegistry, Registry, defineOp, grad, sum, mul, sigmoid, matmul,
+  softmaxCrossEntropy, tensor, toNested, add, exp, type Tensor,
+} from './index.js';
+
+const seedLoss = (w: Tensor, x: Tensor, y: Tensor) => sum(softmaxCrossEntropy(matmul(x, w), y));
+
+describe('graph JSON', () => {
+  it('round-trips a traced graph and its gradient graph, and both still compute the same', () => {
+    const specs = [abstract([3, 2], 'float64'), abstract([4, 3], 'float64'), abstract([4, 2], 'float64')];
+    const feeds = [
+      tensor([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]], { dtype: 'float64' }),
+      tensor([[1, 2, 3], [0, 1, 0], [2, 2, 2], [-1, 0, 1]], { dtype: 'float64' }),
+      tensor([[1, 0], [0, 1], [1, 0], [0, 1]], { dtype: 'float64' }),
+    ];
+    for (const f of [seedLoss, grad(seedLoss)]) {
+      const g = trace(f, ...specs);
+      const json = JSON.stringify(encodeGraph(g));
+      const decoded = decodeGraph(json, coreRegistry());
+      expect(decoded._tag).toBe('Right');
+      if (decoded._tag !== 'Right') return;
+      expect(decoded.right.nodes.map((n) => n.op.name)).toEqual(g.nodes.map((n) => n.op.name));
+      expect(JSON.stringify(encodeGraph(decoded.right))).toBe(json);
+      const [a] = evaluate(g, feeds), [b] = evaluate(decoded.right, feeds);
+      expect(toNested(b)).toEqual(toNested(a));
+    }
+  });
+  it('captured constants are stored in the JSON', () => {
+    const w = tensor([1, 2, NaN]);
+    const g = trace((x: Tensor) => mul(x, w), abstract([3]));
+    const back = decodeGraph(JSON.parse(JSON.stringify(encodeGraph(g))), coreRegistry());
+    if (back._tag !== 'Right') throw new Error(back.left.message);
+    expect(toNested(evaluate(back.right, [tensor([1, 1, 1])])[0])).toEqual([1, 2, NaN]);
+  });
+  it('malformed JSON gives a readable Left naming the path and the problem', () => {
+    const reg = coreRegistry();
+    const good = encodeGraph(trace((x: Tensor) => sigmoid(x), abstract([2])));
+    const bad = (mutate: (g: any) => void): string => {
+      const g = JSON.parse(JSON.stringify(good));
+      mutate(g);
+      const r = decodeGraph(g, reg);
+      if (r._tag === 'Right') throw new Error('expected a Left');
+      return r.left.message;
+    };
+    expect(decodeGraph('{not json', reg)).toMatchObject({ _tag: 'Left', left: { message: expect.stringMatching(/not valid JSON/) } });
+    expect(bad((g) => (g.version = 2))).toMatch(/version: expected 1, got 2/);
+    expect(bad((g) => (g.nodes[1].op = 'acme.nope'))).toMatch(/nodes\[1\]\.op: unknown op 'acme\.nope'/);
+    expect(bad((g) => (g.nodes[1].shape = [3]))).toMatch(/nodes\[1\]: declared float32\[3\] but core\.sigmoid gives float32\[2\]/);
+    expect(bad((g) => (g.nodes[1].inputs = [1]))).toMatch(/nodes\[1\]\.inputs\[0\]: 1 is not an earlier node/);
+    expect(bad((g) => (g.nodes[0].shape = [-1]))).toMatch(/nodes\[0\]\.shape\[0\]: expected non-negative integer, got -1/);
+    expect(bad((g) => (g.outputs = [7]))).toMatch(/outputs\[0\]: node 7 does not exist/);
+  });
+  it('a bad attrs value in JSON is reported under the node path', () => {
+    const g = encodeGraph(trace((x: Tensor) => sum(x, { axis: 0 }), abstract([2])));
+    const j = JSON.parse(JSON.stringify(g));
+    j.nodes[1].attrs.axis = 'zero';
+    const r = decodeGraph(j, coreRegistry());
+    expect(r._tag === 'Left' && r.left.message).toMatch(/nodes\[1\]\.attrs: axis: expected \(number \| ReadonlyArray<number>\), got "zero"$/);
+  });
+});
+
+describe('Registry', () => {
+  const twin = defineOp({
+    name: 'core.add',
+    attrs: t.type({}),
+    arity: 2,
+    infer: ([a]) => right(a),
+    forward: ([a]) => a.data,
+    vjp: ({ cotangent }) => [cotangent, cotangent],
+  });
+  it('with returns a new registry and leaves the old one unchanged', () => {
+    const swishLike = defineOp({
+      name: 'test.double',
+      attrs: t.type({}),
+      arity: 1,
+      infer: ([a]) => right(a),
+      forward: ([a]) => a.data.map((v) => 2 * v),
+      vjp: ({ cotangent }) => [mul(cotangent, 2)],
+    });
+    const base = coreRegistry();
+    const next = base.with(swishLike);
+    expect(next._tag).toBe('Right');
+    expect(base.has('test.double')).toBe(false);
+    expect(next._tag === 'Right' && next.right.has('test.double')).toBe(true);
+    expect(next._tag === 'Right' && next.right.with(swishLike)._tag).toBe('Right'); // same plugin twice is fine
+  });
+  it('a name clash with a different plugin is a Left', () => {
+    const r = coreRegistry().with(twin);
+    expect(r._tag).toBe('Left');
+    expect(r._tag === 'Left' && r.left.message).toMatch(/'core\.add' is already registered/);
+    expect(Registry.of(add, exp, twin)._tag).toBe('Left');
+  });
+  it('defineOp rejects malformed plugin definitions with a message', () => {
+    expect(() => defineOp({ name: 'nonamespace' } as never)).toThrow(/namespaced/);
+    expect(() => defineOp({ name: 'a.b', attrs: {} } as never)).toThrow(/io-ts codec/);
+    expect(() => defineOp({ name: 'a.b', attrs: t.type({}), arity: 1, infer: () => right({ shape: [], dtype: 'float32' }), forward: () => new Float32Array(1) } as never)).toThrow(/vjp must be a function/);
+  });
+});
