@@ -18,8 +18,10 @@ export const formatErrors = (errors: t.Errors): string =>
       const ctx = e.context;
       const u = ctx.findIndex((c) => (c.type as { _tag?: string })._tag === 'UnionType');
       const upTo = u === -1 ? ctx.length : u + 1;
+      // Member indices of an intersection are not part of the data's path.
       const path = ctx
         .slice(1, upTo)
+        .filter((_, i) => (ctx[i].type as { _tag?: string })._tag !== 'IntersectionType')
         .map((c) => c.key)
         .filter((k) => k !== '')
         .reduce((acc, k) => (/^\d+$/.test(k) ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');

@@ -99,3 +99,13 @@ describe('Registry', () => {
     expect(() => defineOp({ name: 'a.b', attrs: t.type({}), arity: 1, infer: () => right({ shape: [], dtype: 'float32' }), forward: () => new Float32Array(1) } as never)).toThrow(/vjp must be a function/);
   });
 });
+
+describe('formatErrors', () => {
+  it('names paths through intersections and unions without member indices', async () => {
+    const { formatErrors } = await import('./codec.js');
+    const codec = t.intersection([t.type({ padding: t.string }), t.partial({ strides: t.union([t.number, t.array(t.number)]) })]);
+    const r = codec.decode({ padding: 3, strides: 'x' });
+    if (r._tag !== 'Left') throw new Error('expected a Left');
+    expect(formatErrors(r.left)).toBe('padding: expected string, got 3; strides: expected (number | Array<number>), got "x"');
+  });
+});

@@ -1,2 +1,516 @@
-// (being written)
-export {};
+// Neural-net ops: softmax re-exports, conv2d (NHWC input, HWIO filter) with its backprop ops, max/avg pooling and dropout.
+
+import * as t from 'io-ts';
+import type { Either } from 'fp-ts/lib/Either.js';
+import { left, right, isLeft } from 'fp-ts/lib/Either.js';
+import { ChainruleError, defineOp, allocate, add, uniformArray, shapesEqual, type Op, type Aval, type Tensor, type ShapeError, type PRNGKey } from '@chainrule/core';
+import { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, samePadding, type Pads2d, type Pair } from './kernels/conv.js';
+import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './kernels/pool.js';
+
+export { softmax, logSoftmax } from '@chainrule/core';
+
+// ---------------------------------------------------------------------------------------
+// Attribute codecs. Each failure message says what a valid value looks like, so a bad attr
+// reads e.g. "padding: expected 'same', 'valid' or [[top, bottom], [left, right]] …, got "full"".
+
+/** A size per spatial axis: one positive integer for both, or `[height, width]`. */
+export type Size2 = number | readonly [number, number];
+
+/** Zero padding of the spatial axes: TensorFlow's 'same' or 'valid', or explicit `[[top, bottom], [left, right]]`. */
+export type Padding = 'same' | 'valid' | readonly [readonly [number, number], readonly [number, number]];
+
+const isInt = (u: unknown, min: number): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min;
+const isPair = (u: unknown, min: number): u is readonly [number, number] => Array.isArray(u) && u.length === 2 && isInt(u[0], min) && isInt(u[1], min);
+
+/** A codec that accepts exactly the values `is` accepts and otherwise fails with `expected`. */
+const checked = <A>(name: string, is: (u: unknown) => u is A, expected: string): t.Type<A, A, unknown> =>
+  new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c, expected)), t.identity);
+
+/** The codec that also accepts a missing value (one error line on failure, unlike a union). */
+const optional = <A>(c: t.Type<A, A, unknown>): t.Type<A | undefined, A | undefined, unknown> =>
+  new t.Type<A | undefined, A | undefined, unknown>(c.name, (u): u is A | undefined => u === undefined || c.is(u), (u, ctx) => (u === undefined ? t.success(undefined) : c.validate(u, ctx)), t.identity);
+
+/**
+ * An attrs codec from per-field codecs (optional fields use {@link optional}), typed as the
+ * attrs interface `A` whose optional fields are `?:`. A plain t.type would type them as
+ * required `| undefined`, and t.intersection with t.partial prefixes error paths with "[0]".
+ */
+const record = <A>(name: string, props: t.Props): t.Type<A, A, unknown> => {
+  const c = t.type(props, name);
+  return new t.Type<A, A, unknown>(name, (u): u is A => c.is(u), (u, ctx) => c.validate(u, ctx) as t.Validation<A>, t.identity);
+};
+
+const size2 = checked<Size2>('Size2', (u): u is Size2 => isInt(u, 1) || isPair(u, 1), 'expected a positive integer or [height, width] of positive integers');
+
+const padding = checked<Padding>(
+  'Padding',
+  (u): u is Padding => u === 'same' || u === 'valid' || (Array.isArray(u) && u.length === 2 && isPair(u[0], 0) && isPair(u[1], 0)),
+  "expected 'same', 'valid' or [[top, bottom], [left, right]] of non-negative integers",
+);
+
+const shape4 = checked<readonly number[]>(
+  'Shape4',
+  (u): u is readonly number[] => Array.isArray(u) && u.length === 4 && u.every((d) => isInt(d, 0)),
+  'expected 4 non-negative integers',
+);
+
+const pairOf = (s: Size2 | undefined, fallback: Pair): Pair => (s === undefined ? fallback : typeof s === 'number' ? [s, s] : [s[0], s[1]]);
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+const fail = (message: string, tag: ShapeError['_tag'] = 'ShapeMismatch'): Either<ShapeError, never> => left({ _tag: tag, message });
+
+// ---------------------------------------------------------------------------------------
+// Convolution.
+
+/** Attrs of {@link conv2d}: strides and dilations (default 1) and the padding (required). */
+export interface Conv2dAttrs {
+  readonly padding: Padding;
+  readonly strides?: Size2;
+  readonly dilations?: Size2;
+}
+
+/** Attrs of {@link conv2dBackpropInput}: conv2d's, plus the shape `[N, H, W, C]` of the input to reconstruct. */
+export interface Conv2dBackpropInputAttrs extends Conv2dAttrs {
+  readonly inputShape: readonly number[];
+}
+
+/** Attrs of {@link conv2dBackpropFilter}: conv2d's, plus the filter shape `[KH, KW, C, O]`. */
+export interface Conv2dBackpropFilterAttrs extends Conv2dAttrs {
+  readonly filterShape: readonly number[];
+}
+
+const convFields = { padding, strides: optional(size2), dilations: optional(size2) } as const;
+const conv2dAttrs = record<Conv2dAttrs>('Conv2dAttrs', convFields);
+const backpropInputAttrs = record<Conv2dBackpropInputAttrs>('Conv2dBackpropInputAttrs', { ...convFields, inputShape: shape4 });
+const backpropFilterAttrs = record<Conv2dBackpropFilterAttrs>('Conv2dBackpropFilterAttrs', { ...convFields, filterShape: shape4 });
+
+/** Strides, dilations and explicit pads of one convolution, and its output shape. */
+interface ConvPlan {
+  readonly strides: Pair;
+  readonly dilations: Pair;
+  readonly pads: Pads2d;
+  readonly outShape: readonly number[];
+}
+
+/** Resolves conv attrs against an input and a filter shape, or says what does not fit. */
+const planConv = (xShape: readonly number[], wShape: readonly number[], attrs: Conv2dAttrs): Either<ShapeError, ConvPlan> => {
+  if (xShape.length !== 4) return fail(`the input must be NHWC (rank 4), got shape ${fmt(xShape)}`);
+  if (wShape.length !== 4) return fail(`the filter must be HWIO (rank 4), got shape ${fmt(wShape)}`);
+  const [n, h, w, c] = xShape;
+  const [kh, kw, wc, o] = wShape;
+  if (wc !== c) return fail(`the filter's in-channels ${wc} (filter ${fmt(wShape)}) differ from the input's channels ${c} (input ${fmt(xShape)})`);
+  if (kh < 1 || kw < 1) return fail(`the filter's spatial size must be at least 1×1, got ${kh}×${kw}`);
+  const strides = pairOf(attrs.strides, [1, 1]);
+  const dilations = pairOf(attrs.dilations, [1, 1]);
+  const p = attrs.padding;
+  const [top, bottom] = p === 'valid' ? [0, 0] : p === 'same' ? samePadding(h, kh, strides[0], dilations[0]) : p[0];
+  const [l, r] = p === 'valid' ? [0, 0] : p === 'same' ? samePadding(w, kw, strides[1], dilations[1]) : p[1];
+  const oh = convOutputSize(h, kh, strides[0], dilations[0], top, bottom);
+  const ow = convOutputSize(w, kw, strides[1], dilations[1], l, r);
+  if (oh < 1 || ow < 1) {
+    const spanH = dilations[0] * (kh - 1) + 1, spanW = dilations[1] * (kw - 1) + 1;
+    return fail(`the ${kh}×${kw} filter (dilated span ${spanH}×${spanW}) does not fit the ${h}×${w} input padded by [[${top}, ${bottom}], [${l}, ${r}]]`);
+  }
+  return right({ strides, dilations, pads: [top, bottom, l, r], outShape: [n, oh, ow, o] });
+};
+
+/** The plan of a node whose shapes infer has already accepted (so the throw is only reached by direct kernel calls). */
+const planOf = (op: string, xShape: readonly number[], wShape: readonly number[], attrs: Conv2dAttrs): ConvPlan => {
+  const p = planConv(xShape, wShape, attrs);
+  if (isLeft(p)) throw new ChainruleError(p.left._tag, p.left.message, { op, shapes: [xShape, wShape], attrs });
+  return p.right;
+};
+
+const sameDtype = (a: Aval, b: Aval, what: string): Either<ShapeError, true> =>
+  a.dtype === b.dtype ? right(true) : fail(`the ${what} dtypes ${a.dtype} and ${b.dtype} differ; cast one of them`, 'DtypeMismatch');
+
+/** Only conv2d's own attrs, so helper ops' extra shape attrs never leak into conv2d nodes. */
+const convAttrsOf = (a: Conv2dAttrs): Conv2dAttrs => ({
+  padding: a.padding,
+  ...(a.strides === undefined ? {} : { strides: a.strides }),
+  ...(a.dilations === undefined ? {} : { dilations: a.dilations }),
+});
+
+/**
+ * Output of a conv backprop op: `result` (its dtype that of `dy`), provided `dy` is exactly
+ * conv2d's output for input shape `xShape` and filter shape `wShape` and `other` shares its dtype.
+ */
+const inferBackprop = (dy: Aval, other: Aval, xShape: readonly number[], wShape: readonly number[], attrs: Conv2dAttrs, result: readonly number[]): Either<ShapeError, Aval> => {
+  const d = sameDtype(dy, other, 'cotangent and other input');
+  if (isLeft(d)) return d;
+  const p = planConv(xShape, wShape, attrs);
+  if (isLeft(p)) return p;
+  if (!shapesEqual(dy.shape, p.right.outShape)) {
+    return fail(`the cotangent's shape ${fmt(dy.shape)} is not conv2d's output shape ${fmt(p.right.outShape)} for input ${fmt(xShape)} and filter ${fmt(wShape)}`);
+  }
+  return right({ shape: [...result], dtype: dy.dtype });
+};
+
+const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null => (a === null ? b : b === null ? a : add(a, b));
+
+/**
+ * 2-D convolution (cross-correlation, as in TensorFlow and PyTorch) of an NHWC input with an
+ * HWIO filter: `y[n, i, j, o] = Σ x[n, i·sh + ky·dh − top, j·sw + kx·dw − left, c] · w[ky, kx, c, o]`,
+ * reading zeros in the padding. `padding` is 'same' (TensorFlow's: output ⌈H/s⌉, the odd pixel
+ * after), 'valid' or explicit `[[top, bottom], [left, right]]`; `strides` and `dilations`
+ * default to 1. Runs as im2col + a tuned matmul. Second order works: the VJP is made of
+ * {@link conv2dBackpropInput} and {@link conv2dBackpropFilter}, whose VJPs are conv2d and each other.
+ *
+ * @example
+ * // a batch of 32 grey 28×28 images through eight 3×3 filters
+ * conv2d(x, w, { strides: [1, 1], padding: 'same' }) // x [32, 28, 28, 1], w [3, 3, 1, 8] → [32, 28, 28, 8]
+ */
+export const conv2d: Op<Conv2dAttrs> = defineOp({
+  name: 'ops.conv2d',
+  attrs: conv2dAttrs,
+  arity: 2,
+  infer: ([x, w], attrs) => {
+    const d = sameDtype(x, w, 'input and filter');
+    if (isLeft(d)) return d;
+    const p = planConv(x.shape, w.shape, attrs);
+    return isLeft(p) ? p : right({ shape: p.right.outShape, dtype: x.dtype });
+  },
+  forward: ([x, w], attrs) => {
+    const p = planOf('ops.conv2d', x.shape, w.shape, attrs);
+    return conv2dForward(x.data, x.shape, w.data, w.shape, p.strides, p.dilations, p.pads);
+  },
+  // ∂x = conv2dBackpropInput(g, w) (transposed convolution), ∂w = conv2dBackpropFilter(x, g) (Σ over pixels of x ⊗ g)
+  vjp: ({ inputs: [x, w], cotangent: g, attrs }) => [
+    conv2dBackpropInput(g, w, { ...convAttrsOf(attrs), inputShape: [...x.shape] }),
+    conv2dBackpropFilter(x, g, { ...convAttrsOf(attrs), filterShape: [...w.shape] }),
+  ],
+  jvp: ({ inputs: [x, w], tangents: [tx, tw], attrs }) =>
+    addTangents(tx === null ? null : conv2d(tx, w, attrs), tw === null ? null : conv2d(x, tw, attrs)),
+});
+
+/**
+ * The gradient of {@link conv2d} with respect to its input (the "transposed convolution"):
+ * given an output cotangent `dy [N, OH, OW, O]` and the filter `w [KH, KW, C, O]`, returns
+ * `dx` of shape `inputShape`. Bilinear in (dy, w); its VJP is conv2d(ḡ, w) for dy and
+ * conv2dBackpropFilter(ḡ, dy) for w.
+ *
+ * @example
+ * conv2dBackpropInput(dy, w, { inputShape: [32, 28, 28, 1], padding: 'same' }) // dy [32, 28, 28, 8]
+ */
+export const conv2dBackpropInput: Op<Conv2dBackpropInputAttrs> = defineOp({
+  name: 'ops.conv2dBackpropInput',
+  attrs: backpropInputAttrs,
+  arity: 2,
+  infer: ([dy, w], attrs) => inferBackprop(dy, w, attrs.inputShape, w.shape, attrs, attrs.inputShape),
+  forward: ([dy, w], attrs) => {
+    const p = planOf('ops.conv2dBackpropInput', attrs.inputShape, w.shape, attrs);
+    return conv2dBackwardInput(dy.data, dy.shape, w.data, w.shape, attrs.inputShape, p.strides, p.dilations, p.pads);
+  },
+  // ⟨ḡ, B(dy, w)⟩ = ⟨conv2d(ḡ, w), dy⟩ = ⟨conv2dBackpropFilter(ḡ, dy), w⟩ ⇒ ∂dy = conv2d(ḡ, w), ∂w = conv2dBackpropFilter(ḡ, dy)
+  vjp: ({ inputs: [dy, w], cotangent: g, attrs }) => [
+    conv2d(g, w, convAttrsOf(attrs)),
+    conv2dBackpropFilter(g, dy, { ...convAttrsOf(attrs), filterShape: [...w.shape] }),
+  ],
+  jvp: ({ inputs: [dy, w], tangents: [tdy, tw], attrs }) =>
+    addTangents(tdy === null ? null : conv2dBackpropInput(tdy, w, attrs), tw === null ? null : conv2dBackpropInput(dy, tw, attrs)),
+});
+
+/**
+ * The gradient of {@link conv2d} with respect to its filter: given the input `x [N, H, W, C]`
+ * and an output cotangent `dy [N, OH, OW, O]`, returns `dw` of shape `filterShape`.
+ * Bilinear in (x, dy); its VJP is conv2dBackpropInput(dy, ḡ) for x and conv2d(x, ḡ) for dy.
+ *
+ * @example
+ * conv2dBackpropFilter(x, dy, { filterShape: [3, 3, 1, 8], padding: 'same' }) // → [3, 3, 1, 8]
+ */
+export const conv2dBackpropFilter: Op<Conv2dBackpropFilterAttrs> = defineOp({
+  name: 'ops.conv2dBackpropFilter',
+  attrs: backpropFilterAttrs,
+  arity: 2,
+  infer: ([x, dy], attrs) => inferBackprop(dy, x, x.shape, attrs.filterShape, attrs, attrs.filterShape),
+  forward: ([x, dy], attrs) => {
+    const p = planOf('ops.conv2dBackpropFilter', x.shape, attrs.filterShape, attrs);
+    return conv2dBackwardFilter(x.data, x.shape, dy.data, dy.shape, attrs.filterShape, p.strides, p.dilations, p.pads);
+  },
+  // ⟨ḡ, F(x, dy)⟩ = ⟨conv2dBackpropInput(dy, ḡ), x⟩ = ⟨conv2d(x, ḡ), dy⟩
+  vjp: ({ inputs: [x, dy], cotangent: g, attrs }) => [
+    conv2dBackpropInput(dy, g, { ...convAttrsOf(attrs), inputShape: [...x.shape] }),
+    conv2d(x, g, convAttrsOf(attrs)),
+  ],
+  jvp: ({ inputs: [x, dy], tangents: [tx, tdy], attrs }) =>
+    addTangents(tx === null ? null : conv2dBackpropFilter(tx, dy, attrs), tdy === null ? null : conv2dBackpropFilter(x, tdy, attrs)),
+});
+
+// ---------------------------------------------------------------------------------------
+// Pooling.
+
+/**
+ * Attrs of the pooling ops: the window (`windowShape`, or its TensorFlow name `ksize`),
+ * `strides` (default: the window, so windows tile) and `padding` (default 'valid'; explicit
+ * pads must be smaller than the window so every window holds at least one input pixel).
+ */
+export interface Pool2dAttrs {
+  readonly windowShape?: Size2;
+  readonly ksize?: Size2;
+  readonly strides?: Size2;
+  readonly padding?: Padding;
+}
+
+/** Attrs of {@link avgPool2dGrad}: the pooling attrs plus the input shape `[N, H, W, C]`. */
+export interface AvgPool2dGradAttrs extends Pool2dAttrs {
+  readonly inputShape: readonly number[];
+}
+
+const poolFields = { windowShape: size2, ksize: size2, strides: size2, padding } as const;
+const pool2dAttrs: t.Type<Pool2dAttrs, Pool2dAttrs, unknown> = t.partial(poolFields);
+const avgPoolGradAttrs = record<AvgPool2dGradAttrs>('AvgPool2dGradAttrs', {
+  inputShape: shape4,
+  windowShape: optional(size2),
+  ksize: optional(size2),
+  strides: optional(size2),
+  padding: optional(padding),
+});
+
+/** Window, strides and explicit pads of one pooling, and its output shape. */
+interface PoolPlan {
+  readonly window: Pair;
+  readonly strides: Pair;
+  readonly pads: Pads2d;
+  readonly outShape: readonly number[];
+}
+
+/** Resolves pooling attrs against an input shape, or says what does not fit. */
+const planPool = (xShape: readonly number[], attrs: Pool2dAttrs): Either<ShapeError, PoolPlan> => {
+  if (xShape.length !== 4) return fail(`the input must be NHWC (rank 4), got shape ${fmt(xShape)}`);
+  const given = attrs.windowShape ?? attrs.ksize;
+  if (given === undefined) return fail('the window size is missing: give windowShape (or ksize) as a positive integer or [height, width]', 'BadAttrs');
+  const window = pairOf(given, [1, 1]);
+  if (attrs.windowShape !== undefined && attrs.ksize !== undefined) {
+    const other = pairOf(attrs.ksize, [1, 1]);
+    if (other[0] !== window[0] || other[1] !== window[1]) return fail(`windowShape ${fmt(window)} and ksize ${fmt(other)} disagree; give one of them`, 'BadAttrs');
+  }
+  const strides = pairOf(attrs.strides, window);
+  const [n, h, w, c] = xShape;
+  const p = attrs.padding ?? 'valid';
+  const [top, bottom] = p === 'valid' ? [0, 0] : p === 'same' ? samePadding(h, window[0], strides[0], 1) : p[0];
+  const [l, r] = p === 'valid' ? [0, 0] : p === 'same' ? samePadding(w, window[1], strides[1], 1) : p[1];
+  if (top >= window[0] || bottom >= window[0] || l >= window[1] || r >= window[1]) {
+    return fail(`each pad must be smaller than the ${window[0]}×${window[1]} window (a window of padding alone has no value), got [[${top}, ${bottom}], [${l}, ${r}]]`, 'BadAttrs');
+  }
+  const oh = convOutputSize(h, window[0], strides[0], 1, top, bottom);
+  const ow = convOutputSize(w, window[1], strides[1], 1, l, r);
+  if (oh < 1 || ow < 1) return fail(`the ${window[0]}×${window[1]} window does not fit the ${h}×${w} input padded by [[${top}, ${bottom}], [${l}, ${r}]]`);
+  return right({ window, strides, pads: [top, bottom, l, r], outShape: [n, oh, ow, c] });
+};
+
+/** The plan of a node whose shapes infer has already accepted (so the throw is only reached by direct kernel calls). */
+const poolPlanOf = (op: string, xShape: readonly number[], attrs: Pool2dAttrs): PoolPlan => {
+  const p = planPool(xShape, attrs);
+  if (isLeft(p)) throw new ChainruleError(p.left._tag, p.left.message, { op, shapes: [xShape], attrs });
+  return p.right;
+};
+
+/** Only the pooling attrs, so avgPool2dGrad's inputShape never leaks into avgPool2d nodes. */
+const poolAttrsOf = (a: Pool2dAttrs): Pool2dAttrs => {
+  const out: { -readonly [K in keyof Pool2dAttrs]: Pool2dAttrs[K] } = {};
+  if (a.windowShape !== undefined) out.windowShape = a.windowShape;
+  if (a.ksize !== undefined) out.ksize = a.ksize;
+  if (a.strides !== undefined) out.strides = a.strides;
+  if (a.padding !== undefined) out.padding = a.padding;
+  return out;
+};
+
+const inferPool = ([x]: readonly Aval[], attrs: Pool2dAttrs): Either<ShapeError, Aval> => {
+  const p = planPool(x.shape, attrs);
+  return isLeft(p) ? p : right({ shape: p.right.outShape, dtype: x.dtype });
+};
+
+/** Flat input index of each window's maximum (the first on ties), from the pool kernel. */
+const argmaxOf = (op: string, x: Tensor, attrs: Pool2dAttrs): Int32Array => {
+  const p = poolPlanOf(op, x.shape, attrs);
+  return maxPool2dForward(x.data, x.shape, p.window, p.strides, p.pads).argmax;
+};
+
+/**
+ * 2-D max pooling over the H and W axes of an NHWC input. Padding never wins a window (as in
+ * TensorFlow). Subgradient: the whole cotangent of a window goes to its maximum, the first
+ * one in row-major order on ties (so the op is marked non-smooth). Second order works: the
+ * VJP is {@link maxPool2dGrad}, whose VJP is {@link maxPool2dGather}, and back.
+ *
+ * @example
+ * maxPool2d(x, { windowShape: 2, strides: 2 }) // x [32, 28, 28, 8] → [32, 14, 14, 8]
+ * maxPool2d(x, { ksize: [3, 3], strides: [2, 2], padding: 'same' })
+ */
+export const maxPool2d: Op<Pool2dAttrs> = defineOp({
+  name: 'ops.maxPool2d',
+  attrs: pool2dAttrs,
+  arity: 1,
+  infer: inferPool,
+  forward: ([x], attrs) => {
+    const p = poolPlanOf('ops.maxPool2d', x.shape, attrs);
+    return maxPool2dForward(x.data, x.shape, p.window, p.strides, p.pads).out;
+  },
+  // ∂x = g routed to each window's argmax (added where windows overlap)
+  vjp: ({ inputs: [x], cotangent: g, attrs }) => [maxPool2dGrad(x, g, attrs)],
+  jvp: ({ inputs: [x], tangents: [tx], attrs }) => (tx === null ? null : maxPool2dGather(x, tx, attrs)),
+  smooth: false,
+});
+
+/**
+ * The gradient of {@link maxPool2d}: routes each element of `dy` (maxPool2d's output shape) to
+ * the position of its window's maximum in `x`, adding where windows overlap; returns x's shape.
+ * Linear in dy, with VJP {@link maxPool2dGather}; the winners are piecewise constant in x, so
+ * no cotangent flows to x (zero almost everywhere).
+ *
+ * @example
+ * maxPool2dGrad(x, dy, { windowShape: 2 }) // dx with x's shape
+ */
+export const maxPool2dGrad: Op<Pool2dAttrs> = defineOp({
+  name: 'ops.maxPool2dGrad',
+  attrs: pool2dAttrs,
+  arity: 2,
+  infer: ([x, dy], attrs) => {
+    const d = sameDtype(x, dy, 'input and cotangent');
+    if (isLeft(d)) return d;
+    const p = planPool(x.shape, attrs);
+    if (isLeft(p)) return p;
+    if (!shapesEqual(dy.shape, p.right.outShape)) return fail(`the cotangent's shape ${fmt(dy.shape)} is not maxPool2d's output shape ${fmt(p.right.outShape)}`);
+    return right({ shape: x.shape, dtype: x.dtype });
+  },
+  forward: ([x, dy], attrs) => maxPool2dBackward(dy.data, argmaxOf('ops.maxPool2dGrad', x, attrs), x.size),
+  // ∂dy = ḡ read at each window's argmax; ∂x = 0 almost everywhere
+  vjp: ({ inputs: [x], cotangent: g, attrs }) => [null, maxPool2dGather(x, g, attrs)],
+  jvp: ({ inputs: [x], tangents: [, tdy], attrs }) => (tdy === null ? null : maxPool2dGrad(x, tdy, attrs)),
+  smooth: false,
+});
+
+/**
+ * Reads `v` (x's shape) at the position of each window's maximum in `x`: the tangent of
+ * {@link maxPool2d} in direction v, and the VJP of {@link maxPool2dGrad}. Linear in v, with
+ * VJP maxPool2dGrad; no cotangent flows to x (zero almost everywhere).
+ *
+ * @example
+ * maxPool2dGather(x, v, { windowShape: 2 }) // maxPool2d's output shape
+ */
+export const maxPool2dGather: Op<Pool2dAttrs> = defineOp({
+  name: 'ops.maxPool2dGather',
+  attrs: pool2dAttrs,
+  arity: 2,
+  infer: ([x, v], attrs) => {
+    const d = sameDtype(x, v, 'input and gathered');
+    if (isLeft(d)) return d;
+    if (!shapesEqual(v.shape, x.shape)) return fail(`the gathered tensor's shape ${fmt(v.shape)} differs from the input's ${fmt(x.shape)}`);
+    return inferPool([x], attrs);
+  },
+  forward: ([x, v], attrs, out) => {
+    const idx = argmaxOf('ops.maxPool2dGather', x, attrs), src = v.data;
+    const o = allocate(out.dtype, idx.length);
+    for (let i = 0; i < idx.length; i++) o[i] = src[idx[i]];
+    return o;
+  },
+  // ∂v = ḡ routed back to each window's argmax (maxPool2dGrad); ∂x = 0 almost everywhere
+  vjp: ({ inputs: [x], cotangent: g, attrs }) => [null, maxPool2dGrad(x, g, attrs)],
+  jvp: ({ inputs: [x], tangents: [, tv], attrs }) => (tv === null ? null : maxPool2dGather(x, tv, attrs)),
+  smooth: false,
+});
+
+/**
+ * 2-D average pooling over the H and W axes of an NHWC input. Padded positions are not
+ * counted: a window overlapping the border averages only its pixels inside the input (as in
+ * TensorFlow). Linear; its VJP is {@link avgPool2dGrad}, whose VJP is avgPool2d again.
+ *
+ * @example
+ * avgPool2d(x, { windowShape: [2, 2] }) // x [32, 28, 28, 8] → [32, 14, 14, 8]
+ */
+export const avgPool2d: Op<Pool2dAttrs> = defineOp({
+  name: 'ops.avgPool2d',
+  attrs: pool2dAttrs,
+  arity: 1,
+  infer: inferPool,
+  forward: ([x], attrs) => {
+    const p = poolPlanOf('ops.avgPool2d', x.shape, attrs);
+    return avgPool2dForward(x.data, x.shape, p.window, p.strides, p.pads);
+  },
+  // ∂x = each gᵢ spread evenly over the input pixels of window i
+  vjp: ({ inputs: [x], cotangent: g, attrs }) => [avgPool2dGrad(g, { ...poolAttrsOf(attrs), inputShape: [...x.shape] })],
+  jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : avgPool2d(tx, attrs)),
+});
+
+/**
+ * The gradient of {@link avgPool2d}: spreads each element of `dy` (avgPool2d's output shape)
+ * evenly over the input pixels of its window; returns `inputShape`. Linear; its VJP is
+ * avgPool2d (the adjoint of the adjoint).
+ *
+ * @example
+ * avgPool2dGrad(dy, { inputShape: [32, 28, 28, 8], windowShape: 2 }) // dy [32, 14, 14, 8]
+ */
+export const avgPool2dGrad: Op<AvgPool2dGradAttrs> = defineOp({
+  name: 'ops.avgPool2dGrad',
+  attrs: avgPoolGradAttrs,
+  arity: 1,
+  infer: ([dy], attrs) => {
+    const p = planPool(attrs.inputShape, attrs);
+    if (isLeft(p)) return p;
+    if (!shapesEqual(dy.shape, p.right.outShape)) {
+      return fail(`the cotangent's shape ${fmt(dy.shape)} is not avgPool2d's output shape ${fmt(p.right.outShape)} for input ${fmt(attrs.inputShape)}`);
+    }
+    return right({ shape: [...attrs.inputShape], dtype: dy.dtype });
+  },
+  forward: ([dy], attrs) => {
+    const p = poolPlanOf('ops.avgPool2dGrad', attrs.inputShape, attrs);
+    return avgPool2dBackward(dy.data, attrs.inputShape, p.window, p.strides, p.pads);
+  },
+  // ∂dy = avgPool2d(ḡ): the adjoint of spreading is averaging
+  vjp: ({ cotangent: g, attrs }) => [avgPool2d(g, poolAttrsOf(attrs))],
+  jvp: ({ tangents: [tdy], attrs }) => (tdy === null ? null : avgPool2dGrad(tdy, attrs)),
+});
+
+// ---------------------------------------------------------------------------------------
+// Dropout.
+
+/** Attrs of {@link dropout}: the PRNG key that draws the mask and the drop probability in [0, 1). */
+export interface DropoutAttrs {
+  readonly key: PRNGKey;
+  readonly rate: number;
+}
+
+const isKey = (u: unknown): u is PRNGKey => Array.isArray(u) && u.length === 2 && u.every((w) => isInt(w, 0) && w <= 0xffffffff);
+const keyCodec = new t.Type<PRNGKey, PRNGKey, unknown>(
+  'PRNGKey',
+  isKey,
+  (u, c) =>
+    isKey(u)
+      ? t.success(u)
+      : t.failure(u, c, Array.isArray(u) && u.some((w) => typeof w === 'object' && w !== null)
+        // A key passed as an argument of grad/jit arrives as tensors; attrs must be plain numbers.
+        ? 'expected two plain numbers: the key is an attr, fixed when the graph is traced, so it cannot be an argument of a transformed function; close over it instead'
+        : 'expected a PRNG key: two unsigned 32-bit integers, e.g. key(0) or split(k)[1]'),
+  t.identity,
+);
+const rateCodec = checked<number>('Rate', (u): u is number => typeof u === 'number' && u >= 0 && u < 1, 'expected a drop probability in [0, 1)');
+
+/**
+ * Inverted dropout: each element is zeroed with probability `rate` and the survivors are
+ * scaled by 1/(1 − rate), so the expectation is unchanged; rate 0 is the identity. The mask
+ * is drawn from `key` (element i kept when the i-th uniform of `uniformArray(key, size)` is
+ * ≥ rate), so the same key gives the same mask, and the key lives in the attrs as two
+ * numbers, making a graph with dropout JSON-serialisable. Use a fresh key per step
+ * (`split` / `foldIn`). Linear in x: the VJP applies the same mask and scale.
+ *
+ * @example
+ * const [k] = split(key(0))
+ * dropout(h, { key: k, rate: 0.5 }) // about half of h zeroed, the rest doubled
+ */
+export const dropout: Op<DropoutAttrs> = defineOp({
+  name: 'ops.dropout',
+  attrs: t.type({ key: keyCodec, rate: rateCodec }),
+  arity: 1,
+  infer: ([x]) => right({ shape: x.shape, dtype: x.dtype }),
+  forward: ([x], { key, rate }, out) => {
+    const d = x.data, o = allocate(out.dtype, d.length);
+    if (rate === 0) {
+      o.set(d);
+      return o;
+    }
+    const u = uniformArray(key, d.length), scale = 1 / (1 - rate);
+    for (let i = 0; i < d.length; i++) o[i] = u[i] >= rate ? d[i] * scale : 0;
+    return o;
+  },
+  // ∂x = g·mask/(1 − rate), the same mask (same key, same size)
+  vjp: ({ cotangent: g, attrs }) => [dropout(g, attrs)],
+  jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : dropout(tx, attrs)),
+});
