@@ -114,7 +114,8 @@ const callOp = <A>(op: Op<A>, args: readonly unknown[]): Tensor => {
   }
   const decoded = op.attrs.decode(rawAttrs);
   if (isLeft(decoded)) {
-    throw new ChainruleError('BadAttrs', formatErrors(decoded.left), { op: op.name, attrs: rawAttrs });
+    const shapes = args.slice(0, n).map((a) => (a instanceof Tensor ? a.shape : []));
+    throw new ChainruleError('BadAttrs', formatErrors(decoded.left), { op: op.name, shapes, attrs: rawAttrs });
   }
   let dtype: DType | undefined;
   for (let i = 0; i < n; i++) {

@@ -1,2 +1,93 @@
-// (being written)
-export {};
+// Linear algebra on vectors and matrices: dot and outer (matmul, with broadcasting batches, is core's).
+
+import { left, right } from 'fp-ts/lib/Either.js';
+import type { Either } from 'fp-ts/lib/Either.js';
+import { defineOp, allocate, matmulInto, noAttrs, matmul, mul, add, type Op, type Aval, type ShapeError, type Tensor } from '@chainrule/core';
+
+export { matmul, type MatmulAttrs } from '@chainrule/core';
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** The sum of two possibly-absent tangents. */
+const addTangents = (x: Tensor | null, y: Tensor | null): Tensor | null => (x === null ? y : y === null ? x : add(x, y));
+
+/** Operand sizes of a dot product as one m×k by k×n matrix product (a vector is a 1×k row or a k×1 column). */
+const dotDims = (a: readonly number[], b: readonly number[]): { m: number; k: number; n: number; ka: number; kb: number } => {
+  const ra = a.length, rb = b.length;
+  const m = ra === 2 ? a[0] : 1, ka = a[ra - 1];
+  const kb = b[0], n = rb === 2 ? b[1] : 1;
+  return { m, k: ka, n, ka, kb };
+};
+
+const inferDot = ([a, b]: readonly Aval[]): Either<ShapeError, Aval> => {
+  const ra = a.shape.length, rb = b.shape.length;
+  if (ra < 1 || ra > 2 || rb < 1 || rb > 2) {
+    return left({ _tag: 'ShapeMismatch', message: `dot takes vectors and matrices, got ranks ${ra} and ${rb}; use matmul for batches and mul for scalars` });
+  }
+  if (a.dtype !== b.dtype) return left({ _tag: 'DtypeMismatch', message: `dtypes ${a.dtype} and ${b.dtype} differ` });
+  const { m, n, ka, kb } = dotDims(a.shape, b.shape);
+  if (ka !== kb) return left({ _tag: 'ShapeMismatch', message: `dot of ${fmt(a.shape)} and ${fmt(b.shape)}: inner dimensions ${ka} and ${kb} differ` });
+  const shape = ra === 1 && rb === 1 ? [] : ra === 1 ? [n] : rb === 1 ? [m] : [m, n];
+  return right({ shape, dtype: a.dtype });
+};
+
+/**
+ * Dot product: vector·vector → scalar, matrix·vector → vector, vector·matrix → vector,
+ * matrix·matrix → matrix (as NumPy's `dot` on rank ≤ 2). Use matmul for batches.
+ *
+ * @example
+ * dot(tensor([1, 2, 3]), tensor([4, 5, 6]))       // 32
+ * dot(tensor([[1, 2], [3, 4]]), tensor([1, 1]))   // [3, 7]
+ */
+export const dot: Op<{}> = defineOp({
+  name: 'ops.dot',
+  attrs: noAttrs,
+  arity: 2,
+  infer: inferDot,
+  forward: ([a, b], _, out) => {
+    const { m, k, n } = dotDims(a.shape, b.shape);
+    const o = allocate(out.dtype, m * n);
+    matmulInto(a.data, 0, b.data, 0, o, 0, m, k, n, false, false);
+    return o;
+  },
+  // ∂(a·b) = (g⊗b or g·bᵀ, a⊗g or aᵀ·g), by operand ranks
+  vjp: ({ inputs: [a, b], cotangent: g }) => {
+    const ra = a.shape.length, rb = b.shape.length;
+    if (ra === 1 && rb === 1) return [mul(g, b), mul(g, a)];
+    if (ra === 2 && rb === 1) return [outer(g, b), dot(g, a)];
+    if (ra === 1 && rb === 2) return [dot(b, g), outer(a, g)];
+    return [matmul(g, b, { transposeB: true }), matmul(a, g, { transposeA: true })];
+  },
+  jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => addTangents(ta === null ? null : dot(ta, b), tb === null ? null : dot(a, tb)),
+});
+
+/**
+ * Outer product of two vectors: [m] ⊗ [n] → [m, n], out[i, j] = a[i]·b[j].
+ *
+ * @example
+ * outer(tensor([1, 2]), tensor([3, 4, 5])) // [[3, 4, 5], [6, 8, 10]]
+ */
+export const outer: Op<{}> = defineOp({
+  name: 'ops.outer',
+  attrs: noAttrs,
+  arity: 2,
+  infer: ([a, b]) => {
+    if (a.shape.length !== 1 || b.shape.length !== 1) {
+      return left({ _tag: 'ShapeMismatch', message: `outer takes two vectors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}` });
+    }
+    if (a.dtype !== b.dtype) return left({ _tag: 'DtypeMismatch', message: `dtypes ${a.dtype} and ${b.dtype} differ` });
+    return right({ shape: [a.shape[0], b.shape[0]], dtype: a.dtype });
+  },
+  forward: ([a, b], _, out) => {
+    const x = a.data, y = b.data, m = x.length, n = y.length;
+    const o = allocate(out.dtype, m * n);
+    for (let i = 0; i < m; i++) {
+      const xi = x[i], row = i * n;
+      for (let j = 0; j < n; j++) o[row + j] = xi * y[j];
+    }
+    return o;
+  },
+  // ∂(a⊗b) = (g·b, aᵀ·g)
+  vjp: ({ inputs: [a, b], cotangent: g }) => [dot(g, b), dot(a, g)],
+  jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => addTangents(ta === null ? null : outer(ta, b), tb === null ? null : outer(a, tb)),
+});

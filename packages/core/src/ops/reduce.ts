@@ -88,6 +88,7 @@ const sumKernel = (x: FloatArray, shape: Shape, axes: readonly number[], out: Fl
   const b = contiguousBlocks(shape, axes);
   if (b !== undefined) {
     const { outer, len, inner } = b;
+    const acc = new Float64Array(inner > 1 ? inner : 0);
     for (let o = 0; o < outer; o++) {
       const base = o * len * inner, ob = o * inner;
       if (inner === 1) {
@@ -95,16 +96,21 @@ const sumKernel = (x: FloatArray, shape: Shape, axes: readonly number[], out: Fl
         for (let k = 0; k < len; k++) s += x[base + k];
         out[ob] = s;
       } else {
+        // Accumulate in float64 so float32 sums over many rows do not lose precision.
+        acc.fill(0);
         for (let k = 0; k < len; k++) {
           const row = base + k * inner;
-          for (let i = 0; i < inner; i++) out[ob + i] += x[row + i];
+          for (let i = 0; i < inner; i++) acc[i] += x[row + i];
         }
+        for (let i = 0; i < inner; i++) out[ob + i] = acc[i];
       }
     }
     return;
   }
   const idx = reduceIndex(shape, axes);
-  for (let i = 0; i < x.length; i++) out[idx[i]] += x[i];
+  const acc = new Float64Array(out.length);
+  for (let i = 0; i < x.length; i++) acc[idx[i]] += x[i];
+  out.set(acc);
 };
 
 /**
