@@ -109,3 +109,18 @@ describe('formatErrors', () => {
     expect(formatErrors(r.left)).toBe('padding: expected string, got 3; strides: expected (number | Array<number>), got "x"');
   });
 });
+
+describe('kernel output checks', () => {
+  it('a forward kernel that returns the wrong size or dtype is reported with the op name', () => {
+    const short = defineOp({
+      name: 'test.short',
+      attrs: t.type({}),
+      arity: 1,
+      infer: ([a]) => right(a),
+      forward: ([a]) => new Float32Array(a.size - 1),
+      vjp: ({ cotangent }) => [cotangent],
+    });
+    expect(() => short(tensor([1, 2, 3]))).toThrow(/BadRule: forward returned 2 Float32Array values for an output of float32\[3\].*test\.short/);
+    expect(() => short(tensor([1, 2], { dtype: 'float64' }))).toThrow(/BadRule.*test\.short/);
+  });
+});

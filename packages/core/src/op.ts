@@ -7,6 +7,7 @@ import { ChainruleError, type ShapeError } from './errors.js';
 import { Tensor, type Aval, type DType, type FloatArray, allocate } from './tensor.js';
 import { innermostTrace } from './trace.js';
 import { formatErrors } from './codec.js';
+import { sizeOf } from './shape.js';
 import { tensorFromJson } from './codec.js';
 
 /** A tensor, or a plain number that becomes a scalar of the other operand's dtype. */
@@ -90,6 +91,13 @@ export const applyOp = <A>(op: Op<A>, inputs: readonly Tensor[], attrs: A, rawAt
   const trace = innermostTrace(inputs);
   if (trace === undefined) {
     const data = op.forward(inputs, attrs, out);
+    if (data.length !== sizeOf(out.shape) || (data instanceof Float64Array) !== (out.dtype === 'float64')) {
+      throw new ChainruleError('BadRule', `forward returned ${data.length} ${data.constructor.name} values for an output of ${out.dtype}[${out.shape.join(', ')}]`, {
+        op: op.name,
+        shapes: inputs.map((x) => x.shape),
+        attrs: rawAttrs,
+      });
+    }
     return new Tensor(out.dtype, out.shape, data);
   }
   const ids = inputs.map((x) => trace.lift(x, constant));

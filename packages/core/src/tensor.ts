@@ -52,6 +52,9 @@ export class Tensor implements Aval {
     this.dtype = dtype;
     this.shape = Object.freeze(shape.slice());
     this.size = sizeOf(shape);
+    if (data !== undefined && data.length !== this.size) {
+      throw new ChainruleError('BadRule', `${data.length} values for a tensor of shape [${shape.join(', ')}] (a kernel returned the wrong size?)`);
+    }
     this._data = data;
     this._trace = trace;
     this._id = id;

@@ -5,12 +5,14 @@ export type FloatArray = Float32Array | Float64Array;
 
 // Why this shape (GotoBLAS / BLIS in miniature, measured with scripts/bench-matmul.mjs):
 // - C is computed in MR×NR register tiles: 16 accumulators in locals, so each step of the
-//   k loop does 8 loads for 32 flops. Wider tiles spill in V8 and measured slower.
+//   k loop does 8 loads for 32 flops. Of the 2×4 … 4×8 tiles tried, 4×4 measured fastest:
+//   V8 has 16 float registers, and bigger tiles only add spills.
 // - op(A) and op(B) are copied ("packed") into float64 scratch, tile-contiguous: the inner
 //   loop then reads both operands sequentially, with no float32→float64 conversion and no
 //   stride, and the four transA/transB variants cost only a different packing loop.
-// - Blocking: a KC×NR sliver of packed B (8 KB) stays in L1 while it sweeps an MC×KC block
-//   of packed A (32 KB, L2); the KC×NC block of packed B (512 KB) stays in L2/L3.
+// - Blocking: a KC×NR sliver of packed B (4 KB) stays in L1 while it sweeps an MC×KC block
+//   of packed A (64 KB, L2); the KC×NC block of packed B (512 KB) stays in L2/L3. Other
+//   block sizes (KC 64–256, MC 32–128, NC 256–1024) measured within noise of these.
 const MR = 4;
 const NR = 4;
 const KC = 128;
@@ -22,9 +24,6 @@ const NC = 512;
 const aPack = new Float64Array(MC * KC);
 const bPack = new Float64Array(KC * NC);
 const edgeTile = new Float64Array(MR * NR);
-
-// Below this many multiply-adds, packing costs more than it saves.
-const SMALL_WORK = 4096;
 
 /**
  * Computes `out[m×n] = op(A) · op(B)`, overwriting that region of `out` (never accumulating).
@@ -46,13 +45,16 @@ export function matmulInto(
   m: number, k: number, n: number,
   transA: boolean, transB: boolean,
 ): void {
+  if (!(Number.isInteger(m) && Number.isInteger(k) && Number.isInteger(n) && m >= 0 && k >= 0 && n >= 0)) {
+    throw new RangeError(`matmulInto: m, k, n must be integers ≥ 0, got ${m}, ${k}, ${n}`);
+  }
   checkRegion('a', a, aOff, m * k);
   checkRegion('b', b, bOff, k * n);
   checkRegion('out', out, outOff, m * n);
   out.fill(0, outOff, outOff + m * n);
   if (m === 0 || n === 0 || k === 0) return;
-  if (m * n * k <= SMALL_WORK) {
-    smallMatmul(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB);
+  if (m === 1 || n === 1) {
+    matvec(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB);
     return;
   }
   for (let jc = 0; jc < n; jc += NC) {
@@ -94,7 +96,7 @@ export function matmul2d(
 }
 
 function checkRegion(name: string, arr: FloatArray, off: number, size: number): void {
-  if (!Number.isInteger(off) || off < 0 || !Number.isInteger(size) || off + size > arr.length) {
+  if (!Number.isInteger(off) || off < 0 || off + size > arr.length) {
     throw new RangeError(`matmulInto: ${name} needs ${size} elements from offset ${off}, but has length ${arr.length}`);
   }
 }
@@ -214,17 +216,56 @@ function kernel4x4(kc: number, ao: number, bo: number, out: FloatArray, co: numb
   }
 }
 
-// Unpacked i-p-j loop for problems too small to amortise packing.
-function smallMatmul(a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number,
+// Matrix-vector products (m = 1 or n = 1), where a 4×4 tile would waste most of its work:
+// either contiguous dot products or axpy sweeps, whichever reads memory in order.
+function matvec(a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number,
   m: number, k: number, n: number, transA: boolean, transB: boolean): void {
-  const aRow = transA ? 1 : k, aCol = transA ? m : 1;
-  const bRow = transB ? 1 : n, bCol = transB ? k : 1;
-  for (let i = 0; i < m; i++) {
-    const o = outOff + i * n;
-    for (let p = 0; p < k; p++) {
-      const av = a[aOff + i * aRow + p * aCol];
-      const bp = bOff + p * bRow;
-      for (let j = 0; j < n; j++) out[o + j] += av * b[bp + j * bCol];
+  if (m === 1) {
+    // out[j] = Σp a[p]·op(B)[p][j]; a row of length k is contiguous whether or not transA.
+    if (transB) {
+      for (let j = 0; j < n; j++) out[outOff + j] = dot(a, aOff, b, bOff + j * k, k);
+    } else {
+      axpyRows(b, bOff, n, a, aOff, k, out, outOff);
+    }
+  } else if (transA) {
+    // out[i] = Σp a[p*m + i]·b[p]: sweep a's rows scaled by b.
+    axpyRows(a, aOff, m, b, bOff, k, out, outOff);
+  } else {
+    for (let i = 0; i < m; i++) out[outOff + i] = dot(a, aOff + i * k, b, bOff, k);
+  }
+}
+
+// Σ x[xo + p]·y[yo + p] for p < len, with four partial sums to overlap the adds.
+function dot(x: FloatArray, xo: number, y: FloatArray, yo: number, len: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let p = 0;
+  for (; p + 3 < len; p += 4) {
+    s0 += x[xo + p] * y[yo + p];
+    s1 += x[xo + p + 1] * y[yo + p + 1];
+    s2 += x[xo + p + 2] * y[yo + p + 2];
+    s3 += x[xo + p + 3] * y[yo + p + 3];
+  }
+  for (; p < len; p++) s0 += x[xo + p] * y[yo + p];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// out[j] = Σp coef[co + p]·rows[ro + p*width + j] for j < width, accumulated in float64.
+function axpyRows(rows: FloatArray, ro: number, width: number, coef: FloatArray, co: number, count: number,
+  out: FloatArray, outOff: number): void {
+  const acc = new Float64Array(width);
+  let p = 0;
+  // Four rows per sweep: one load and store of acc[j] serves four multiply-adds.
+  for (; p + 3 < count; p += 4) {
+    const c0 = coef[co + p], c1 = coef[co + p + 1], c2 = coef[co + p + 2], c3 = coef[co + p + 3];
+    const r0 = ro + p * width, r1 = r0 + width, r2 = r1 + width, r3 = r2 + width;
+    for (let j = 0; j < width; j++) {
+      acc[j] += c0 * rows[r0 + j] + c1 * rows[r1 + j] + c2 * rows[r2 + j] + c3 * rows[r3 + j];
     }
   }
+  for (; p < count; p++) {
+    const c = coef[co + p];
+    const r = ro + p * width;
+    for (let j = 0; j < width; j++) acc[j] += c * rows[r + j];
+  }
+  for (let j = 0; j < width; j++) out[outOff + j] = acc[j];
 }

@@ -1,0 +1,140 @@
+// Tests of checkOpPlugin itself: what a conforming op reports, and each check failing for the reason it names.
+
+import { describe, expect, it } from 'vitest';
+import * as t from 'io-ts';
+import { right, isLeft, isRight, type Either } from 'fp-ts/lib/Either.js';
+import { Registry, add, allocate, defineOp, inferSame, mul, noAttrs, tensor, type Op } from '@chainrule/core';
+import { assertOpPlugin, checkOpPlugin, type OpCheckFailure, type OpCheckReport } from './conformance.js';
+
+const failureOf = (r: Either<OpCheckFailure, OpCheckReport>): OpCheckFailure => {
+  if (isRight(r)) throw new Error(`expected a failure, got a report with checks ${r.right.checks.join(', ')}`);
+  return r.left;
+};
+
+const finite = t.refinement(t.number, Number.isFinite, 'finite number');
+
+/** k·x³ with hand-written rules: a small op that should pass every check. */
+const cube: Op<{ k?: number }> = defineOp({
+  name: 'test.cube',
+  attrs: t.partial({ k: finite }),
+  arity: 1,
+  infer: inferSame,
+  forward: ([x], { k = 1 }, out) => {
+    const d = x.data, o = allocate(out.dtype, d.length);
+    for (let i = 0; i < d.length; i++) o[i] = k * d[i] * d[i] * d[i];
+    return o;
+  },
+  // ∂(k·x³) = g·3k·x²
+  vjp: ({ inputs: [x], cotangent: g, attrs: { k = 1 } }) => [mul(g, mul(mul(x, x), 3 * k))],
+  jvp: ({ inputs: [x], tangents: [tx], attrs: { k = 1 } }) => (tx === null ? null : mul(tx, mul(mul(x, x), 3 * k))),
+});
+
+/** Copies one kernel into variants with a single field changed. */
+const variant = <A>(op: Op<A>, name: string, patch: Partial<Parameters<typeof defineOp<A>>[0]>): Op<A> =>
+  defineOp<A>({
+    name,
+    attrs: op.attrs,
+    arity: op.arity,
+    infer: op.infer,
+    forward: op.forward,
+    vjp: op.vjp,
+    ...(op.jvp === undefined ? {} : { jvp: op.jvp }),
+    ...patch,
+  });
+
+describe('checkOpPlugin on a conforming op', () => {
+  it('runs every check and reports them', () => {
+    const r = checkOpPlugin(cube, { badAttrs: [{ k: 'three' }, { k: Infinity }], numRuns: 10 });
+    expect(isRight(r)).toBe(true);
+    const report = (r as { right: OpCheckReport }).right;
+    for (const c of ['inference', 'purity', 'VJP', 'JVP', 'VJP of VJP', 'JVP of JVP', 'JSON round trip', 'bad attrs']) expect(report.checks).toContain(c);
+    expect(report).toMatchObject({ op: 'test.cube', numRuns: 10, skipped: [] });
+    expect(report.worst!.error).toBeLessThanOrEqual(report.worst!.tolerance);
+  });
+
+  it('takes attrs and shapes from cases, with an assert form', () => {
+    expect(assertOpPlugin(cube, { cases: [{ inputs: [[2, 3]], attrs: { k: -2 } }], numRuns: 5 }).checks).toContain('VJP');
+  });
+
+  it('checks only first order for an op declared not smooth, and says so', () => {
+    const kinked = variant(cube, 'test.cubeKinked', { smooth: false });
+    const r = checkOpPlugin(kinked, { numRuns: 5 });
+    expect(r).toEqual(right(expect.objectContaining({ skipped: expect.arrayContaining(['second order: the op is declared not smooth']) })));
+    expect(isRight(r) && r.right.checks.includes('VJP of VJP')).toBe(false);
+  });
+});
+
+describe('checkOpPlugin failures', () => {
+  it('demands a case for an op that is not unary', () => {
+    const two = variant(cube, 'test.two', { arity: 2 });
+    const f = failureOf(checkOpPlugin(two));
+    expect(f.check).toBe('cases');
+    expect(f.message).toContain('no conformance case for test.two');
+  });
+
+  it('reports bad attrs that are accepted', () => {
+    const f = failureOf(checkOpPlugin(cube, { badAttrs: [{ k: 2 }], numRuns: 3 }));
+    expect(f).toMatchObject({ check: 'bad attrs' });
+    expect(f.message).toContain('attrs {"k":2} were accepted');
+  });
+
+  it('reports a kernel that returns the wrong number of values, with a shrunk counterexample', () => {
+    const short = variant(cube, 'test.shortKernel', {
+      forward: ([x], _, out) => allocate(out.dtype, Math.max(0, x.size - 1)),
+    });
+    const f = failureOf(checkOpPlugin(short, { numRuns: 10 }));
+    expect(f.check).toBe('inference');
+    expect(f.message).toMatch(/forward returned \d+ values but infer says float32\[/);
+    // Any input of one element or more fails; the minimal one has exactly one.
+    expect(f.sample!.inputs[0].size).toBe(1);
+    expect(f.message).toContain('shrunk counterexample');
+  });
+
+  it('reports a kernel that ignores the dtype', () => {
+    const wide = variant(cube, 'test.alwaysFloat64', { forward: ([x]) => Float64Array.from(x.data) });
+    expect(failureOf(checkOpPlugin(wide, { numRuns: 5 })).message).toContain('forward returned Float64Array for a float32 output');
+  });
+
+  it('reports attrs that do not survive JSON', () => {
+    // Encodes k as a string that its own decoder refuses.
+    const lossy = new t.Type<number, string, unknown>('lossy', (u): u is number => typeof u === 'number', (u, c) => (typeof u === 'number' ? t.success(u) : t.failure(u, c)), (n) => String(n));
+    const op = variant(cube as Op<{ k?: number }>, 'test.lossyAttrs', { attrs: t.partial({ k: lossy }) });
+    const f = failureOf(checkOpPlugin(op, { cases: [{ inputs: [[2]], attrs: { k: 2 } }], numRuns: 3 }));
+    expect(f.check).toBe('JSON round trip');
+    expect(f.message).toContain('decodeGraph rejected the encoded graph');
+  });
+
+  it('reports a registry that does not hold the op', () => {
+    const f = failureOf(checkOpPlugin(cube, { registry: Registry.empty(), numRuns: 3 }));
+    expect(f.check).toBe('JSON round trip');
+    expect(f.message).toContain("unknown op 'test.cube'");
+  });
+
+  it('reports a case whose attrs do not decode', () => {
+    const f = failureOf(checkOpPlugin(cube, { cases: [{ inputs: [[2]], attrs: { k: 'x' } }], numRuns: 3 }));
+    expect(f.check).toBe('case');
+    expect(f.message).toContain('k: expected finite number');
+  });
+
+  it('names the check for a wrong VJP of a binary op drawn from the cases', () => {
+    const badMul = defineOp<{}>({
+      name: 'test.badMul',
+      attrs: noAttrs,
+      arity: 2,
+      infer: add.infer,
+      forward: mul.forward,
+      // Wrong: swaps the factors.
+      vjp: ({ inputs: [a, b], cotangent: g }) => [mul(g, a), mul(g, b)],
+    });
+    const f = failureOf(checkOpPlugin(badMul, { cases: [{ inputs: [[2], [2]] }], numRuns: 10 }));
+    expect(f).toMatchObject({ check: 'VJP', gradFailure: { kind: 'mismatch' } });
+    const [a, b] = f.sample!.inputs.map((x) => Array.from(x.data));
+    const { input, output } = f.gradFailure!.where!;
+    // ∂(a·b)/∂a = b and ∂/∂b = a; the wrong rule gives the other factor.
+    const i = output!.element!;
+    const [want, got] = input!.index === 0 ? [b[i], a[i]] : [a[i], b[i]];
+    expect(f.gradFailure!.numeric!).toBeCloseTo(input!.element === i ? want : 0, 6);
+    expect(f.gradFailure!.analytic!).toBeCloseTo(input!.element === i ? got : 0, 6);
+    expect(isLeft(checkOpPlugin(badMul, { cases: [{ inputs: [[2], tensor([1, 1], { dtype: 'float64' })] }], numRuns: 5 }))).toBe(true);
+  });
+});

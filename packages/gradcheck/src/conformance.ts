@@ -1,0 +1,413 @@
+// checkOpPlugin: the conformance kit an op author runs in one vitest call.
+
+import fc from 'fast-check';
+import type { Either } from 'fp-ts/lib/Either.js';
+import { left, right, isLeft } from 'fp-ts/lib/Either.js';
+import {
+  ChainruleError, Registry, Tensor, cast, decodeGraph, encodeGraph, evaluate, formatErrors, jvp, key, foldIn, normal, trace, vjp,
+  type DType, type Domain, type Op, type Shape,
+} from '@chainrule/core';
+import { checkGrads, type CheckGradsOptions, type Comparison, type GradCheckFailure } from './check-grads.js';
+import { shape as shapeArb, tensorArb, valueRange } from './arb.js';
+import { describeTensor, firstChange, positionOf, sameNumber, snapshot } from './flat.js';
+
+/**
+ * How one input of a conformance case is made: a shape (random values from the op's
+ * domain), a shape with its own value range, a fixed tensor (held constant, not
+ * differentiated: e.g. indices), or any arbitrary of tensors.
+ */
+export type InputSpec =
+  | Shape
+  | Tensor
+  | fc.Arbitrary<Tensor>
+  | {
+      readonly shape: Shape | fc.Arbitrary<Shape>;
+      readonly min?: number;
+      readonly max?: number;
+      readonly avoid?: readonly number[];
+      readonly margin?: number;
+      /** Hold this input fixed: not differentiated (default false). */
+      readonly fixed?: boolean;
+    };
+
+/** One family of inputs and attrs to check an op on. */
+export interface OpCase {
+  /** One spec per input. */
+  readonly inputs?: readonly InputSpec[];
+  /** Or all input shapes at once, e.g. `arb.broadcastShapes()`; values come from the op's domains. */
+  readonly shapes?: fc.Arbitrary<readonly Shape[]>;
+  /** The attrs to call the op with, or an arbitrary of them (default `{}`). */
+  readonly attrs?: object | fc.Arbitrary<object>;
+  /** Which inputs to differentiate (default: all but fixed ones). */
+  readonly wrt?: readonly number[];
+  /** A name shown in reports. */
+  readonly label?: string;
+}
+
+/** Options of {@link checkOpPlugin}. */
+export interface CheckOpPluginOptions {
+  /** The cases to draw from. Unary ops default to random shapes; other ops need cases (or `arbitrary`). */
+  readonly cases?: readonly OpCase[];
+  /** Full control: an arbitrary of inputs, attrs and which inputs to differentiate. */
+  readonly arbitrary?: fc.Arbitrary<{ readonly inputs: readonly Tensor[]; readonly attrs?: object; readonly wrt?: readonly number[] }>;
+  /** Attrs the op must reject by throwing a ChainruleError. */
+  readonly badAttrs?: readonly unknown[];
+  /** Registry for the JSON round trip (default: one holding just this op). */
+  readonly registry?: Registry;
+  /** How many random cases (default 20). */
+  readonly numRuns?: number;
+  /** fast-check seed (default 42). */
+  readonly seed?: number;
+  /** Derivative order (default 2 for smooth ops, 1 for ops declared `smooth: false`). */
+  readonly order?: 1 | 2 | 3;
+  /** Finite-difference settings passed to {@link checkGrads}. */
+  readonly grad?: Pick<CheckGradsOptions, 'eps' | 'atol' | 'rtol' | 'method' | 'maxJacobianSize' | 'directions'>;
+  /** Shapes for the default unary case (default rank ≤ 3, dims ≤ 3). */
+  readonly shape?: { readonly maxRank?: number; readonly maxDim?: number };
+}
+
+/** One drawn case: the inputs (float64), attrs and which inputs are differentiated. */
+export interface OpSample {
+  readonly label: string;
+  readonly inputs: readonly Tensor[];
+  readonly attrs: object;
+  readonly wrt: readonly number[];
+}
+
+/** The report of a conforming op. */
+export interface OpCheckReport {
+  readonly op: string;
+  readonly numRuns: number;
+  /** The checks that ran (inference, VJP, JVP of VJP, JSON round trip, purity, bad attrs, …). */
+  readonly checks: readonly string[];
+  readonly skipped: readonly string[];
+  /** The gradient comparison closest to its tolerance over all runs. */
+  readonly worst?: Comparison & { readonly check: string };
+}
+
+/** Why an op does not conform: which check, the shrunk counterexample, and the check's own report. */
+export interface OpCheckFailure {
+  readonly _tag: 'OpCheckFailure';
+  readonly op: string;
+  readonly check: string;
+  /** The shrunk counterexample, as text (absent for failures not tied to one case). */
+  readonly counterexample?: string;
+  readonly sample?: OpSample;
+  /** The gradient check's failure, for VJP/JVP problems. */
+  readonly gradFailure?: GradCheckFailure;
+  readonly seed?: number;
+  readonly numShrinks?: number;
+  readonly message: string;
+}
+
+interface SampleFailure {
+  readonly check: string;
+  readonly message: string;
+  readonly gradFailure?: GradCheckFailure;
+}
+
+interface SampleReport {
+  readonly checks: string[];
+  readonly skipped: string[];
+  readonly worst?: Comparison & { readonly check: string };
+}
+
+const describeSample = (s: OpSample): string =>
+  `${s.label}: inputs [${s.inputs.map(describeTensor).join('; ')}], attrs ${JSON.stringify(s.attrs)}${s.wrt.length === s.inputs.length ? '' : `, differentiating inputs [${s.wrt.join(', ')}]`}`;
+
+/** A sample with float64 inputs (fixed tensors included, so dtypes agree) that prints itself in counterexamples. */
+const makeSample = (s: OpSample): OpSample => {
+  const sample = { ...s, inputs: s.inputs.map((x) => (x.dtype === 'float64' ? x : cast(x, { dtype: 'float64' }))) };
+  const text = describeSample(sample);
+  return Object.assign(sample, { toString: () => text, [fc.toStringMethod]: () => text });
+};
+
+const isTensorArbitrary = (x: unknown): x is fc.Arbitrary<Tensor> => x instanceof fc.Arbitrary;
+
+const inputArbitrary = (spec: InputSpec, domain: Domain | undefined, where: string): fc.Arbitrary<{ t: Tensor; fixed: boolean }> => {
+  if (spec instanceof Tensor) return fc.constant({ t: spec, fixed: true });
+  if (isTensorArbitrary(spec)) return spec.map((t) => ({ t, fixed: false }));
+  if (Array.isArray(spec)) return tensorArb({ shape: spec as Shape, ...valueRange(domain, where) }).map((t) => ({ t, fixed: false }));
+  const s = spec as Exclude<InputSpec, Shape | Tensor | fc.Arbitrary<Tensor>>;
+  const r = valueRange({ ...domain, ...s }, where);
+  return tensorArb({ shape: s.shape, ...r }).map((t) => ({ t, fixed: s.fixed === true }));
+};
+
+const caseArbitrary = (op: Op<any>, c: OpCase, index: number): fc.Arbitrary<OpSample> => {
+  const label = c.label ?? `case ${index}`;
+  const where = (k: number): string => `${op.name} ${label} input ${k}`;
+  let inputs: fc.Arbitrary<{ t: Tensor; fixed: boolean }[]>;
+  if (c.shapes !== undefined) {
+    inputs = c.shapes.chain((ss) => fc.tuple(...ss.map((s, k) => inputArbitrary([...s], op.domains?.[k], where(k)))));
+  } else if (c.inputs !== undefined) {
+    inputs = fc.tuple(...c.inputs.map((s, k) => inputArbitrary(s, op.domains?.[k], where(k))));
+  } else {
+    throw new ChainruleError('BadArgument', `checkOpPlugin(${op.name}): ${label} needs inputs or shapes`);
+  }
+  const attrs: fc.Arbitrary<object> = c.attrs instanceof fc.Arbitrary ? c.attrs : fc.constant(c.attrs ?? {});
+  return fc.tuple(inputs, attrs).map(([ins, a]) =>
+    makeSample({
+      label,
+      inputs: ins.map((x) => x.t),
+      attrs: a,
+      wrt: c.wrt !== undefined ? [...c.wrt] : ins.map((x, k) => (x.fixed ? -1 : k)).filter((k) => k >= 0),
+    }),
+  );
+};
+
+const samplesOf = (op: Op<any>, o: CheckOpPluginOptions): Either<string, fc.Arbitrary<OpSample>> => {
+  if (o.arbitrary !== undefined) {
+    return right(
+      o.arbitrary.map((s) =>
+        makeSample({ label: 'arbitrary', inputs: [...s.inputs], attrs: s.attrs ?? {}, wrt: s.wrt !== undefined ? [...s.wrt] : s.inputs.map((_, k) => k) }),
+      ),
+    );
+  }
+  const cases = o.cases ?? (op.arity === 1 ? [{ inputs: [{ shape: shapeArb({ maxRank: o.shape?.maxRank ?? 3, maxDim: o.shape?.maxDim ?? 3 }) }], label: 'default unary case' }] : []);
+  if (cases.length === 0) {
+    return left(`no conformance case for ${op.name}: it takes ${op.arity === 'variadic' ? 'a variable number of' : op.arity} inputs, so give options.cases (input shapes and attrs) or options.arbitrary`);
+  }
+  return right(fc.oneof(...cases.map((c, i) => caseArbitrary(op, c, i))));
+};
+
+const castAll = (xs: readonly Tensor[], dtype: DType): Tensor[] => xs.map((x) => cast(x, { dtype }));
+
+const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+/** Shape inference against the forward kernel, in both dtypes. */
+const checkInference = (op: Op<any>, s: OpSample, attrs: unknown): SampleFailure | undefined => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const ins = castAll(s.inputs, dtype);
+    const inferred = op.infer(ins, attrs);
+    if (isLeft(inferred)) return { check: 'inference', message: `infer rejected the case's ${dtype} inputs: ${inferred.left.message}` };
+    const out = inferred.right;
+    const size = out.shape.reduce((a, b) => a * b, 1);
+    const data = op.forward(ins, attrs, out);
+    const want = out.dtype === 'float64' ? Float64Array : Float32Array;
+    if (!(data instanceof want)) {
+      return { check: 'inference', message: `forward returned ${data?.constructor?.name ?? typeof data} for a ${out.dtype} output of shape [${out.shape.join(', ')}] (expected ${want.name})` };
+    }
+    if (data.length !== size) {
+      return { check: 'inference', message: `forward returned ${data.length} values but infer says ${dtype}[${out.shape.join(', ')}] (${size} values)` };
+    }
+    const g = trace((...xs: Tensor[]) => op(...xs, s.attrs), ...ins);
+    const node = g.nodes[g.outputs[0]];
+    if (node.dtype !== out.dtype || node.shape.length !== out.shape.length || node.shape.some((d, i) => d !== out.shape[i])) {
+      return { check: 'inference', message: `traced node is ${node.dtype}[${node.shape.join(', ')}] but infer says ${out.dtype}[${out.shape.join(', ')}]` };
+    }
+  }
+  return undefined;
+};
+
+/** Inputs, cotangents and tangents are never written by the forward kernel, the VJP or the JVP (float32). */
+const checkPurity = (op: Op<any>, s: OpSample, seed: number): SampleFailure | undefined => {
+  const ins = castAll(s.inputs, 'float32');
+  const f = (...xs: Tensor[]): Tensor => op(...xs, s.attrs);
+  const k = key(seed);
+  const snap = snapshot(ins);
+  const changed = (who: string, extra: readonly Tensor[] = [], extraSnap: readonly Float64Array[] = []): SampleFailure | undefined => {
+    const all = [...ins, ...extra];
+    const c = firstChange(all, [...snap, ...extraSnap]);
+    if (c === undefined) return undefined;
+    const name = c.tensor < ins.length ? `input ${c.tensor}` : `its ${who === 'the VJP' ? 'cotangent' : 'tangent'}`;
+    const at = positionOf(c.index, all[c.tensor].shape);
+    return { check: 'purity', message: `${who} wrote into ${name} at element ${c.index}${at.length ? ` [${at.join(', ')}]` : ''}: was ${c.before}, now ${c.after} (float32 inputs)` };
+  };
+  // A throw is blamed on the stage that threw, not on purity.
+  const attempt = <T>(check: string, run: () => T): T | SampleFailure => {
+    try {
+      return run();
+    } catch (e) {
+      return { check, message: `threw ${errorText(e)}` };
+    }
+  };
+  const isFailure = (x: unknown): x is SampleFailure => typeof x === 'object' && x !== null && 'check' in x && 'message' in x;
+  const y = attempt('forward', () => f(...ins));
+  if (isFailure(y)) return y;
+  const afterForward = changed('the forward kernel');
+  if (afterForward !== undefined) return afterForward;
+  if (op.differentiable === false) return undefined;
+  const ct = normal(foldIn(k, 1), y.shape, { dtype: y.dtype });
+  const ctSnap = snapshot([ct]);
+  const pulled = attempt('VJP', () => vjp(f, ...ins)[1](ct));
+  if (isFailure(pulled)) return pulled;
+  const afterVjp = changed('the VJP', [ct], ctSnap);
+  if (afterVjp !== undefined) return afterVjp;
+  if (op.jvp !== undefined) {
+    const tans = ins.map((x, i) => normal(foldIn(k, 2 + i), x.shape, { dtype: x.dtype }));
+    const tanSnap = snapshot(tans);
+    const pushed = attempt('JVP', () => jvp(f, ins, tans));
+    if (isFailure(pushed)) return pushed;
+    return changed('the JVP', tans, tanSnap);
+  }
+  return undefined;
+};
+
+/** A graph holding the op survives JSON: decodes against the registry, re-encodes identically, computes the same. */
+const checkRoundTrip = (op: Op<any>, s: OpSample, registry: Registry): SampleFailure | undefined => {
+  const g = trace((...xs: Tensor[]) => op(...xs, s.attrs), ...s.inputs);
+  const json = JSON.stringify(encodeGraph(g));
+  const decoded = decodeGraph(json, registry);
+  if (isLeft(decoded)) return { check: 'JSON round trip', message: `decodeGraph rejected the encoded graph: ${decoded.left.message}\n  JSON: ${json.slice(0, 400)}` };
+  const again = JSON.stringify(encodeGraph(decoded.right));
+  if (again !== json) return { check: 'JSON round trip', message: `re-encoding the decoded graph changed it:\n  before: ${json.slice(0, 300)}\n  after:  ${again.slice(0, 300)}` };
+  const a = evaluate(g, [...s.inputs]), b = evaluate(decoded.right, [...s.inputs]);
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k].data, y = b[k].data;
+    for (let i = 0; i < x.length; i++) {
+      if (!sameNumber(x[i], y[i])) return { check: 'JSON round trip', message: `the decoded graph computes ${y[i]} instead of ${x[i]} at output ${k} element ${i}` };
+    }
+  }
+  return undefined;
+};
+
+const checkSample = (op: Op<any>, s: OpSample, o: CheckOpPluginOptions, registry: Registry): Either<SampleFailure, SampleReport> => {
+  const decoded = op.attrs.decode(s.attrs);
+  if (isLeft(decoded)) return left({ check: 'case', message: `the case's attrs do not decode: ${formatErrors(decoded.left)}` });
+  const checks: string[] = [];
+  const skipped: string[] = [];
+  let worst: (Comparison & { check: string }) | undefined;
+  const stage = (name: string, run: () => SampleFailure | undefined): SampleFailure | undefined => {
+    try {
+      const r = run();
+      if (r === undefined) checks.push(name);
+      return r;
+    } catch (e) {
+      return { check: name, message: `threw ${errorText(e)}` };
+    }
+  };
+  const inference = stage('inference', () => checkInference(op, s, decoded.right));
+  if (inference) return left(inference);
+  const purity = stage('purity', () => checkPurity(op, s, o.seed ?? 42));
+  if (purity) return left(purity);
+  if (op.differentiable === false) skipped.push('gradients: the op is declared not differentiable');
+  else if (s.wrt.length === 0) skipped.push('gradients: the case differentiates no input');
+  else {
+    const order = o.order ?? (op.smooth === false ? 1 : 2);
+    if (op.smooth === false && o.order === undefined) skipped.push('second order: the op is declared not smooth');
+    if (op.jvp === undefined) skipped.push('JVP: the op has no jvp rule');
+    // Inputs not differentiated stay fixed, in float64 like the rest so dtypes agree.
+    const fixed = castAll(s.inputs, 'float64');
+    const f = (...xs: Tensor[]): Tensor => {
+      const all = fixed.slice();
+      s.wrt.forEach((i, k) => (all[i] = xs[k]));
+      return op(...all, s.attrs);
+    };
+    const r = checkGrads(f, s.wrt.map((i) => s.inputs[i]), { ...o.grad, order, modes: op.jvp === undefined ? ['rev'] : ['rev', 'fwd'], seed: o.seed ?? 42 });
+    if (isLeft(r)) return left({ check: r.left.check, message: r.left.message, gradFailure: r.left });
+    for (const c of r.right.checks) checks.push(c.check);
+    for (const sk of r.right.skipped) skipped.push(sk);
+    worst = r.right.worst;
+  }
+  const roundTrip = stage('JSON round trip', () => checkRoundTrip(op, s, registry));
+  if (roundTrip) return left(roundTrip);
+  return right({ checks, skipped, ...(worst === undefined ? {} : { worst }) });
+};
+
+const checkBadAttrs = (op: Op<any>, sample: OpSample, bad: readonly unknown[]): SampleFailure | undefined => {
+  for (const attrs of bad) {
+    try {
+      op(...sample.inputs, attrs as object);
+    } catch (e) {
+      if (e instanceof ChainruleError) continue;
+      return { check: 'bad attrs', message: `attrs ${JSON.stringify(attrs)} threw ${errorText(e)} instead of a ChainruleError` };
+    }
+    return { check: 'bad attrs', message: `attrs ${JSON.stringify(attrs)} were accepted; they should throw a ChainruleError (inputs ${sample.inputs.map(describeTensor).join('; ')})` };
+  }
+  return undefined;
+};
+
+const opFailure = (op: Op<any>, f: SampleFailure, extra: Partial<OpCheckFailure> = {}): OpCheckFailure => {
+  const ce = extra.counterexample === undefined ? '' : `\n  shrunk counterexample (seed ${extra.seed}, ${extra.numShrinks} shrinks): ${extra.counterexample}`;
+  return {
+    _tag: 'OpCheckFailure',
+    op: op.name,
+    check: f.check,
+    ...(f.gradFailure === undefined ? {} : { gradFailure: f.gradFailure }),
+    ...extra,
+    message: `checkOpPlugin(${op.name}) failed the ${f.check} check${ce}\n  ${f.message}`,
+  };
+};
+
+/**
+ * The conformance kit for an op plugin, for one call in a vitest file. Over random cases it
+ * checks: shape inference against the forward kernel (both dtypes), purity (no input,
+ * cotangent or tangent is written), the VJP (and JVP) against finite differences with
+ * {@link checkGrads} — second order too unless the op is declared `smooth: false` — and a
+ * JSON round trip of a graph holding the op. Once, that every `badAttrs` example throws a
+ * ChainruleError. A failure names the check and carries fast-check's shrunk counterexample.
+ *
+ * @example
+ * it('swish conforms', () => {
+ *   const r = checkOpPlugin(swish, { badAttrs: [{ beta: 'big' }] })
+ *   expect(r).toEqual(right(expect.anything()))
+ * })
+ * checkOpPlugin(add, { cases: [{ shapes: arb.broadcastShapes() }] })
+ * checkOpPlugin(gather, { cases: [{ inputs: [[4, 2], tensor([0, 3, 1])], attrs: { axis: 0 } }] })
+ */
+export const checkOpPlugin = (op: Op<any>, options: CheckOpPluginOptions = {}): Either<OpCheckFailure, OpCheckReport> => {
+  const noCase = (message: string): Either<OpCheckFailure, OpCheckReport> => left(opFailure(op, { check: 'cases', message }));
+  let samples: Either<string, fc.Arbitrary<OpSample>>;
+  try {
+    samples = samplesOf(op, options);
+  } catch (e) {
+    return noCase(errorText(e));
+  }
+  if (isLeft(samples)) return noCase(samples.left);
+  let registry = options.registry;
+  if (registry === undefined) {
+    const r = Registry.empty().with(op);
+    if (isLeft(r)) return noCase(r.left.message);
+    registry = r.right;
+  }
+  const numRuns = options.numRuns ?? 20;
+  const seed = options.seed ?? 42;
+  if (!(Number.isInteger(numRuns) && numRuns > 0)) return noCase(`options.numRuns: expected a positive integer, got ${numRuns}`);
+  if (!Number.isInteger(seed)) return noCase(`options.seed: expected an integer, got ${seed}`);
+  const checks = new Set<string>();
+  const skipped = new Set<string>();
+  let worst: (Comparison & { check: string }) | undefined;
+  const reg = registry;
+  const details = fc.check(
+    fc.property(samples.right, (s) => {
+      const r = checkSample(op, s, options, reg);
+      if (isLeft(r)) throw new Error(r.left.message);
+      r.right.checks.forEach((c) => checks.add(c));
+      r.right.skipped.forEach((c) => skipped.add(c));
+      const w = r.right.worst;
+      if (w !== undefined && (worst === undefined || w.error / w.tolerance > worst.error / worst.tolerance)) worst = w;
+    }),
+    { numRuns, seed },
+  );
+  if (details.failed) {
+    const extra = { seed: details.seed, numShrinks: details.numShrinks };
+    if (details.counterexample === null) {
+      return left(opFailure(op, { check: 'cases', message: details.interrupted ? 'the run was interrupted' : 'no valid case could be generated' }, extra));
+    }
+    const sample = details.counterexample[0];
+    // The checks are deterministic: rerun the shrunk case to get its structured failure.
+    const again = checkSample(op, sample, options, reg);
+    const f: SampleFailure = isLeft(again) ? again.left : { check: 'unknown', message: errorText(details.errorInstance) };
+    return left(opFailure(op, f, { ...extra, counterexample: describeSample(sample), sample }));
+  }
+  if (options.badAttrs !== undefined && options.badAttrs.length > 0) {
+    const [first] = fc.sample(samples.right, { seed, numRuns: 1 });
+    const bad = checkBadAttrs(op, first, options.badAttrs);
+    if (bad !== undefined) return left(opFailure(op, bad));
+    checks.add('bad attrs');
+  }
+  return right({ op: op.name, numRuns, checks: [...checks], skipped: [...skipped], ...(worst === undefined ? {} : { worst }) });
+};
+
+/**
+ * {@link checkOpPlugin} for tests: returns the report or throws an Error with the failure's
+ * message (check, shrunk counterexample, values).
+ *
+ * @example
+ * it('swish conforms', () => { assertOpPlugin(swish, { badAttrs: [{ beta: 'big' }] }) })
+ */
+export const assertOpPlugin = (op: Op<any>, options: CheckOpPluginOptions = {}): OpCheckReport => {
+  const r = checkOpPlugin(op, options);
+  if (isLeft(r)) throw new Error(r.left.message);
+  return r.right;
+};
