@@ -1,3 +1,5 @@
+// Vitest configuration: unit tests beside the code, browser tests in test/; JSON report for the summary.
+
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,5 +8,6 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-report.json' },
     testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

@@ -1,0 +1,243 @@
+// One training as the page sees it: builds data, model and optimizer, runs the trainer, adds snapshots.
+
+import { Observable, ReplaySubject, concat, defer, finalize, from, mergeMap, of, switchMap } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import {
+  abstract, key, softmax, tensor, trace, uniform, valueAndGrad, type Graph, type Tensor,
+} from '@chainrule/core';
+import { countParams, mlp, type Model, type Params } from '@chainrule/nn';
+import { sgd } from '@chainrule/optim';
+import {
+  circles, dataset, lossFunction, mnistFromRaw, mnistSplit, moons, predictClasses, runKeys, spirals, train, trainTestSplit,
+  type Control, type Dataset, type TrainEvent,
+} from '@chainrule/train';
+import type { Command, DashEvent, GraphNodeView, GraphView, RunConfig } from './protocol.js';
+import { unpackMnist } from './mnist-data.js';
+
+/** Knobs of {@link runTraining}; the defaults suit the page, tests shrink them. */
+export interface RunOptions {
+  /** Fetches the packed MNIST digits (default: `fetch`). */
+  readonly fetchBytes?: (url: string) => Promise<ArrayBuffer>;
+  /** Least time between two decision-boundary or digit snapshots (default 150 ms). */
+  readonly snapshotEveryMs?: number;
+  /** Cells per side of the decision-boundary grid (default 48). */
+  readonly boundarySize?: number;
+  /** How many MNIST test digits the page shows (default 32). */
+  readonly digitCount?: number;
+  /** The clock of the snapshot throttle (default `performance.now`). */
+  readonly now?: () => number;
+}
+
+interface Prepared {
+  readonly train: Dataset;
+  readonly test: Dataset;
+  readonly twoD: boolean;
+}
+
+const fetchArrayBuffer = async (url: string): Promise<ArrayBuffer> => {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`mnist: GET ${url} answered ${res.status} ${res.statusText}`);
+  return res.arrayBuffer();
+};
+
+/** A noisy XOR: points uniform in [−1, 1]², class 1 where x and y have different signs. */
+const noisyXor = (size: number, seed: number): Dataset => {
+  const xy = uniform(key(seed), [size, 2], { min: -1, max: 1 });
+  const labels = new Float32Array(size);
+  for (let i = 0; i < size; i++) labels[i] = xy.data[2 * i] * xy.data[2 * i + 1] < 0 ? 1 : 0;
+  return dataset(xy, tensor(labels), { name: 'xor', numClasses: 2 });
+};
+
+/** The training and validation sets of a run. */
+const prepare = async (config: RunConfig, options: RunOptions): Promise<Prepared> => {
+  if (config.dataset === 'mnist') {
+    const files = unpackMnist(await (options.fetchBytes ?? fetchArrayBuffer)(config.mnistUrl));
+    if (isLeft(files)) throw new Error(files.left);
+    const all = mnistFromRaw(files.right);
+    const testSize = Math.round(all.size / 7);
+    const { train, test } = mnistSplit(all, { seed: config.seed, trainSize: all.size - testSize, testSize });
+    return { train, test, twoD: false };
+  }
+  const seed = config.seed;
+  const all =
+    config.dataset === 'spirals' ? spirals({ perClass: 120, classes: 3, noise: 0.03, seed })
+    : config.dataset === 'moons' ? moons({ size: 300, noise: 0.15, seed })
+    : config.dataset === 'circles' ? circles({ size: 300, noise: 0.08, factor: 0.5, seed })
+    : noisyXor(300, seed);
+  const { train, test } = trainTestSplit(all, { testSize: Math.round(all.size / 5), seed });
+  return { train, test, twoD: true };
+};
+
+/** The loss the trainer minimises (its default: mean softmax cross-entropy), of the params. */
+const lossOf = (model: Model) => (params: Params, x: Tensor, y: Tensor): Tensor => lossFunction(undefined)(model.apply(params, x), y);
+
+/** Names of the leaves of a pytree, in `flatten` order (arrays by index, records by sorted key). */
+const leafNames = (tree: unknown, path: string, out: string[]): string[] => {
+  if (Array.isArray(tree)) tree.forEach((t, i) => leafNames(t, `${path}[${i}]`, out));
+  else if (tree !== null && typeof tree === 'object' && Object.getPrototypeOf(tree) === Object.prototype) {
+    for (const k of Object.keys(tree).sort()) leafNames((tree as Record<string, unknown>)[k], `${path}.${k}`, out);
+  } else out.push(path);
+  return out;
+};
+
+/** A graph as plain data; `forward` says which nodes the loss value itself needs. */
+const viewOf = (graph: Graph, inputNames: readonly string[], forward: (id: number) => boolean): GraphView => ({
+  nodes: graph.nodes.map((n): GraphNodeView => {
+    const inputAt = graph.inputs.indexOf(n.id);
+    const part = n.op.name === 'core.input' ? 'input' : n.op.name === 'core.constant' ? 'constant' : forward(n.id) ? 'forward' : 'backward';
+    return { id: n.id, op: n.op.name, shape: [...n.shape], inputs: [...n.inputs], part, ...(inputAt >= 0 ? { label: inputNames[inputAt] } : {}) };
+  }),
+  outputs: [...graph.outputs],
+});
+
+/** The ids a graph's first output depends on. */
+const ancestorsOfFirstOutput = (graph: Graph): Set<number> => {
+  const live = new Set<number>([graph.outputs[0]]);
+  for (let i = graph.nodes.length - 1; i >= 0; i--) if (live.has(i)) for (const j of graph.nodes[i].inputs) live.add(j);
+  return live;
+};
+
+/**
+ * The loss as traced (forward graph) and the graph of `valueAndGrad(loss)`: the forward pass
+ * again, plus the nodes reverse mode added for the gradient of every parameter. Inputs are
+ * named after the params' pytree paths (`params[0].w`), `x` and `labels`.
+ *
+ * @example
+ * const { forward, gradient } = lossGraphs(mlp({ sizes: [2, 16, 3] }), params, 16)
+ * gradient.nodes.filter((n) => n.part === 'backward').length // the reversed network
+ */
+export const lossGraphs = (model: Model, params: Params, batch: number): { forward: GraphView; gradient: GraphView } => {
+  const x = abstract([batch, ...model.inputShape]);
+  const y = abstract([batch]);
+  const loss = lossOf(model);
+  const names = [...leafNames(params, 'params', []), 'x', 'labels'];
+  const forward = trace(loss, params, x, y);
+  const gradient = trace((p: Params, xs: Tensor, ys: Tensor) => valueAndGrad(loss)(p, xs, ys), params, x, y);
+  const needed = ancestorsOfFirstOutput(gradient);
+  return { forward: viewOf(forward, names, () => true), gradient: viewOf(gradient, names, (id) => needed.has(id)) };
+};
+
+/** Row i of a square grid over `extent`, row 0 at the top, as an [n·n, 2] tensor. */
+const gridPoints = (n: number, [x0, x1, y0, y1]: readonly [number, number, number, number]): Tensor => {
+  const data = new Float32Array(2 * n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      data[2 * (i * n + j)] = x0 + ((j + 0.5) / n) * (x1 - x0);
+      data[2 * (i * n + j) + 1] = y1 - ((i + 0.5) / n) * (y1 - y0);
+    }
+  }
+  return tensor(data, { shape: [n * n, 2] });
+};
+
+/** The data's bounding box with a margin, as [xmin, xmax, ymin, ymax]. */
+const extentOf = (xy: ArrayLike<number>): [number, number, number, number] => {
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i < xy.length; i += 2) {
+    x0 = Math.min(x0, xy[i]);
+    x1 = Math.max(x1, xy[i]);
+    y0 = Math.min(y0, xy[i + 1]);
+    y1 = Math.max(y1, xy[i + 1]);
+  }
+  const m = 0.1 * Math.max(x1 - x0, y1 - y0);
+  return [x0 - m, x1 + m, y0 - m, y1 + m];
+};
+
+/** The first `n` rows of a dataset's features, as a tensor. */
+const firstRows = (ds: Dataset, n: number): Tensor => {
+  const row = ds.featureShape.reduce((a, b) => a * b, 1);
+  return tensor(ds.x.data.slice(0, n * row), { shape: [n, ...ds.featureShape] });
+};
+
+/**
+ * Runs one training for the page: a `setup` event (data facts, the 2-D points or the MNIST
+ * digits shown), a `graph` event (forward and gradient graphs of the loss), then the
+ * trainer's step, epoch and done events, with `boundary` (2-D) or `digits` (MNIST)
+ * snapshots of the model's predictions at most every `snapshotEveryMs` and after the last
+ * step. Commands from `control$` go to the trainer; those sent while the data is still
+ * loading are kept and reach it, in order, when it starts. Trainer errors (a NaN loss, a
+ * bad setting) end the Observable with that error.
+ *
+ * @example
+ * runTraining(config, control$).subscribe((e) => e.type === 'step' && console.log(e.loss))
+ */
+export const runTraining = (config: RunConfig, control$: Observable<Command>, options: RunOptions = {}): Observable<DashEvent> =>
+  defer(() => {
+    const commands = new ReplaySubject<Control>();
+    const listening = control$.subscribe(commands);
+    return from(prepare(config, options)).pipe(
+      switchMap((prepared) => runPrepared(config, prepared, commands, options)),
+      finalize(() => listening.unsubscribe()),
+    );
+  });
+
+/** The events of a run whose data is ready. */
+const runPrepared = (config: RunConfig, { train: data, test, twoD }: Prepared, control$: Observable<Control>, options: RunOptions): Observable<DashEvent> => {
+  const now = options.now ?? (() => performance.now());
+  const every = options.snapshotEveryMs ?? 150;
+  const n = options.boundarySize ?? 48;
+  const classes = data.numClasses;
+  const model = mlp({ sizes: [data.featureShape.reduce((a, b) => a * b, 1), ...config.hiddenSizes, classes], activation: config.activation });
+  const initial = model.init(runKeys(config.seed).init);
+  const stepsPerEpoch = Math.floor(data.size / config.batchSize);
+  const labels = (ds: Dataset, count: number): Uint8Array => Uint8Array.from(ds.y.data.slice(0, count));
+  const extent = twoD ? extentOf(data.x.data) : undefined;
+  const grid = extent ? gridPoints(n, extent) : undefined;
+  const shown = twoD ? 0 : Math.min(options.digitCount ?? 32, test.size);
+  const digitsX = twoD ? undefined : firstRows(test, shown);
+  const setup: DashEvent = {
+    type: 'setup',
+    dataset: data.name,
+    classes,
+    trainSize: data.size,
+    testSize: test.size,
+    params: countParams(initial),
+    stepsPerEpoch,
+    totalSteps: stepsPerEpoch * config.epochs,
+    ...(extent ? { points: { xy: Float32Array.from(data.x.data), labels: labels(data, data.size), extent } } : {}),
+    ...(digitsX ? { digits: { pixels: Uint8Array.from(digitsX.data, (v) => Math.round(v * 255)), labels: labels(test, shown) } } : {}),
+  };
+  const snapshot = (params: Params, step: number): DashEvent => {
+    if (grid !== undefined) {
+      const p = softmax(model.apply(params, grid), { axis: -1 }).data;
+      const classOf = new Uint8Array(n * n);
+      const confidence = new Float32Array(n * n);
+      for (let c = 0; c < n * n; c++) {
+        let best = 0;
+        for (let k = 1; k < classes; k++) if (p[c * classes + k] > p[c * classes + best]) best = k;
+        classOf[c] = best;
+        // 1/classes (a guess) maps to 0, certainty to 1.
+        confidence[c] = (p[c * classes + best] - 1 / classes) / (1 - 1 / classes);
+      }
+      return { type: 'boundary', step, size: n, classOf, confidence };
+    }
+    return { type: 'digits', step, predicted: Uint8Array.from(predictClasses(model.apply(params, digitsX!))) };
+  };
+  let last = -Infinity;
+  const toDash = (e: TrainEvent): DashEvent[] => {
+    if (e.type === 'step') {
+      const step: DashEvent = { type: 'step', epoch: e.epoch, step: e.step, loss: e.loss, accuracy: e.accuracy, learningRate: e.learningRate, ms: e.ms };
+      if (now() - last < every) return [step];
+      last = now();
+      return [step, snapshot(e.params, e.step)];
+    }
+    if (e.type === 'epoch') {
+      return [{ type: 'epoch', epoch: e.epoch, step: e.step, loss: e.loss, accuracy: e.metrics.accuracy, validationAccuracy: e.validation?.accuracy, validationLoss: e.validation?.loss }];
+    }
+    return [snapshot(e.params, e.step), { type: 'done', epoch: e.epoch, step: e.step, stopped: e.stopped }];
+  };
+  return concat(
+    of(setup),
+    defer(() => of<DashEvent>({ type: 'graph', ...lossGraphs(model, initial, Math.min(config.batchSize, data.size)) })),
+    train({
+      model,
+      data,
+      validation: test,
+      optimizer: sgd({ learningRate: config.learningRate, momentum: config.momentum }),
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      seed: config.seed,
+      params: initial,
+      control$,
+    }).pipe(mergeMap(toDash)),
+  );
+};
