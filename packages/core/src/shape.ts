@@ -97,6 +97,31 @@ export const normalizeAxes = (
 };
 
 /**
+ * Walks `shape` in row-major order and gives, for each element, `base + Σ counterᵢ·stepsᵢ`:
+ * the one index computation behind broadcasting, reductions, transposes, slices and pads.
+ *
+ * @example
+ * stridedOffsets([2, 3], [1, 2]) // Int32Array [0, 2, 4, 1, 3, 5] (a transpose)
+ */
+export const stridedOffsets = (shape: Shape, steps: readonly number[], base = 0): Int32Array => {
+  const rank = shape.length, n = sizeOf(shape);
+  const idx = new Int32Array(n);
+  const counter = new Array<number>(rank).fill(0);
+  let off = base;
+  for (let i = 0; i < n; i++) {
+    idx[i] = off;
+    for (let d = rank - 1; d >= 0; d--) {
+      counter[d]++;
+      off += steps[d];
+      if (counter[d] < shape[d]) break;
+      off -= steps[d] * shape[d];
+      counter[d] = 0;
+    }
+  }
+  return idx;
+};
+
+/**
  * For each element of `outShape`, the flat index of the element of `inShape` that broadcasts
  * to it. Used by kernels for the general broadcasting case.
  *
@@ -104,26 +129,10 @@ export const normalizeAxes = (
  * broadcastIndex([3], [2, 3]) // Int32Array [0, 1, 2, 0, 1, 2]
  */
 export const broadcastIndex = (inShape: Shape, outShape: Shape): Int32Array => {
-  const rank = outShape.length;
-  const offset = rank - inShape.length;
+  const offset = outShape.length - inShape.length;
   const inStrides = stridesOf(inShape);
-  const st = new Array<number>(rank).fill(0);
-  for (let d = offset; d < rank; d++) st[d] = inShape[d - offset] === 1 ? 0 : inStrides[d - offset];
-  const n = sizeOf(outShape);
-  const idx = new Int32Array(n);
-  const counter = new Array<number>(rank).fill(0);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    idx[i] = off;
-    for (let d = rank - 1; d >= 0; d--) {
-      counter[d]++;
-      off += st[d];
-      if (counter[d] < outShape[d]) break;
-      off -= st[d] * outShape[d];
-      counter[d] = 0;
-    }
-  }
-  return idx;
+  const steps = outShape.map((_, d) => (d < offset || inShape[d - offset] === 1 ? 0 : inStrides[d - offset]));
+  return stridedOffsets(outShape, steps);
 };
 
 /**

@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, allocate, normalizeAxes, sizeOf, stridesOf, shapesEqual, reshape, zeros, formatErrors, ChainruleError,
+  defineOp, allocate, normalizeAxes, sizeOf, stridesOf, stridedOffsets, shapesEqual, reshape, zeros, formatErrors, ChainruleError,
   type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray,
 } from '@chainrule/core';
 
@@ -15,27 +15,7 @@ const mismatch = (message: string): Either<ShapeError, never> => left({ _tag: 'S
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 const isInt = (n: number): boolean => Number.isInteger(n);
 
-/**
- * For a row-major walk over `shape`, the flat offset base + Σₖ iₖ·stepsₖ of each step:
- * the one index computation behind transpose, slice, pad and their transposes.
- */
-const offsets = (shape: Shape, base: number, steps: readonly number[]): Int32Array => {
-  const rank = shape.length, n = sizeOf(shape);
-  const idx = new Int32Array(n);
-  const counter = new Array<number>(rank).fill(0);
-  let off = base;
-  for (let i = 0; i < n; i++) {
-    idx[i] = off;
-    for (let d = rank - 1; d >= 0; d--) {
-      counter[d]++;
-      off += steps[d];
-      if (counter[d] < shape[d]) break;
-      off -= steps[d] * shape[d];
-      counter[d] = 0;
-    }
-  }
-  return idx;
-};
+const offsets = (shape: Shape, base: number, steps: readonly number[]): Int32Array => stridedOffsets(shape, steps, base);
 
 const gatherAt = (src: FloatArray, off: Int32Array, dtype: DType): FloatArray => {
   const o = allocate(dtype, off.length);

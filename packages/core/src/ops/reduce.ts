@@ -5,7 +5,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { right, isLeft } from 'fp-ts/lib/Either.js';
 import type { ShapeError } from '../errors.js';
 import { defineOp, type Op } from '../op.js';
-import { normalizeAxes, sizeOf, stridesOf, type Shape } from '../shape.js';
+import { normalizeAxes, sizeOf, stridesOf, stridedOffsets, type Shape } from '../shape.js';
 import { allocate, type Aval, type FloatArray } from '../tensor.js';
 import { reshape, broadcastTo } from './shape.js';
 
@@ -49,25 +49,8 @@ export const inferReduce = ([x]: readonly Aval[], attrs: ReduceAttrs): Either<Sh
  * reduceIndex([2, 3], [0]) // Int32Array [0, 1, 2, 0, 1, 2]
  */
 export const reduceIndex = (shape: Shape, axes: readonly number[]): Int32Array => {
-  const keep = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const ks = stridesOf(keep);
-  const st = shape.map((_, i) => (axes.includes(i) ? 0 : ks[i]));
-  const n = sizeOf(shape);
-  const idx = new Int32Array(n);
-  const rank = shape.length;
-  const counter = new Array<number>(rank).fill(0);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    idx[i] = off;
-    for (let d = rank - 1; d >= 0; d--) {
-      counter[d]++;
-      off += st[d];
-      if (counter[d] < shape[d]) break;
-      off -= st[d] * shape[d];
-      counter[d] = 0;
-    }
-  }
-  return idx;
+  const ks = stridesOf(shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  return stridedOffsets(shape, shape.map((_, i) => (axes.includes(i) ? 0 : ks[i])));
 };
 
 /**
