@@ -1,0 +1,18 @@
+// Public API of @chainrule/nn: layers and models as pure (init, apply) pairs, initialisers, JSON specs.
+
+export { type Params, type ParamShapes, type ParamShape, countParams, checkParams } from './params.js';
+export {
+  glorotUniform, glorotNormal, heNormal, heUniform, zerosInit, initializers, initializerNameCodec, fans,
+  type Initializer, type InitializerName,
+} from './init.js';
+export {
+  activationNameCodec, layerSpecCodec, modelSpecCodec,
+  type ActivationName, type LayerSpec, type ModelSpec, type DenseSpec, type Conv2dSpec, type Pool2dSpec, type FlattenSpec, type ActivationSpec,
+} from './spec.js';
+export { dense, flatten, activation, type Layer, type DenseOptions } from './layer.js';
+export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type Pool2dOptions } from './conv.js';
+export * as layers from './layers.js';
+export {
+  sequential, mlp, cnn, buildModel, layerFromSpec, modelCodec, checkModelParams,
+  type Model, type SequentialOptions, type MlpOptions, type CnnOptions,
+} from './model.js';

@@ -1,0 +1,4 @@
+// The layer constructors as one namespace (`layers.conv2d(8, 3)`), for code that also imports the ops of the same names.
+
+export { dense, flatten, activation } from './layer.js';
+export { conv2d, maxPool2d, avgPool2d } from './conv.js';

@@ -1,0 +1,89 @@
+// Tests of models: mlp and cnn structure, JSON specs that rebuild the same model, and spec validation.
+
+import { describe, it, expect } from 'vitest';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { key, uniform, zeros, type Tensor } from '@chainrule/core';
+import { activation, dense, flatten } from './layer.js';
+import { conv2d } from './conv.js';
+import { buildModel, checkModelParams, cnn, mlp, modelCodec, sequential } from './model.js';
+import { countParams } from './params.js';
+
+describe('mlp', () => {
+  const model = mlp({ sizes: [784, 128, 10], activation: 'sigmoid' });
+  it('is the seed network: dense → sigmoid → dense, 101,770 params', () => {
+    expect(model.spec.layers.map((l) => l.type)).toEqual(['dense', 'activation', 'dense']);
+    expect(model.inputShape).toEqual([784]);
+    expect(model.outputShape).toEqual([10]);
+    const params = model.init(key(0));
+    expect(countParams(params)).toBe(784 * 128 + 128 + 128 * 10 + 10);
+    expect(checkModelParams(model, params)).toBeUndefined();
+  });
+  it('applies its layers in order', () => {
+    const params = model.init(key(1)) as [{ w: Tensor; b: Tensor }, {}, { w: Tensor; b: Tensor }];
+    const x = uniform(key(2), [3, 784]);
+    const [l0, l1, l2] = model.layers;
+    const want = l2.apply(params[2], l1.apply(params[1], l0.apply(params[0], x)));
+    expect(Array.from(model.apply(params, x).data)).toEqual(Array.from(want.data));
+  });
+  it('draws the same params from the same key', () => {
+    const a = model.init(key(5)) as { w: Tensor }[], b = model.init(key(5)) as { w: Tensor }[], c = model.init(key(6)) as { w: Tensor }[];
+    expect(Array.from(a[0].w.data)).toEqual(Array.from(b[0].w.data));
+    expect(Array.from(a[0].w.data)).not.toEqual(Array.from(c[0].w.data));
+  });
+  it('rejects bad sizes and wrong inputs with clear messages', () => {
+    expect(() => mlp({ sizes: [3] })).toThrow(/at least two positive integers/);
+    expect(() => model.apply(model.init(key(0)), zeros([2, 783]))).toThrow(/expected a batch of shape \[batch, 784\], got \[2, 783\]/);
+    expect(() => model.apply([], zeros([2, 784]))).toThrow(/params must be an array of 3 entries/);
+  });
+});
+
+describe('cnn', () => {
+  it('is conv 3×3×8 → relu → pool → conv 3×3×16 → relu → pool → dense 64 → relu → dense 10 on 28×28×1', () => {
+    const model = cnn();
+    expect(model.spec.layers.map((l) => (l.type === 'activation' ? l.activation : l.type))).toEqual([
+      'conv2d', 'relu', 'maxPool2d', 'conv2d', 'relu', 'maxPool2d', 'flatten', 'dense', 'relu', 'dense',
+    ]);
+    expect(model.outputShape).toEqual([10]);
+    const params = model.init(key(0));
+    expect(countParams(params)).toBe(3 * 3 * 1 * 8 + 8 + 3 * 3 * 8 * 16 + 16 + 7 * 7 * 16 * 64 + 64 + 64 * 10 + 10);
+    expect(model.apply(params, uniform(key(1), [2, 28, 28, 1])).shape).toEqual([2, 10]);
+  });
+  it('without hidden layers is the plain conv → pool → conv → pool → dense 10', () => {
+    const model = cnn({ hidden: [] });
+    expect(countParams(model.init(key(0)))).toBe(3 * 3 * 1 * 8 + 8 + 3 * 3 * 8 * 16 + 16 + 7 * 7 * 16 * 10 + 10);
+  });
+});
+
+describe('model specs', () => {
+  const models = {
+    mlp: mlp({ sizes: [5, 7, 3], activation: 'tanh', outputActivation: 'softmax', kernelInit: 'heNormal', dtype: 'float64' }),
+    cnn: cnn({ inputShape: [8, 8, 2], filters: [3], hidden: [6], classes: 4 }),
+  };
+  for (const [name, model] of Object.entries(models)) {
+    it(`${name}: JSON spec → buildModel gives the same model`, () => {
+      const json = JSON.parse(JSON.stringify(model.spec));
+      const rebuilt = buildModel(json);
+      if (isLeft(rebuilt)) throw new Error(rebuilt.left);
+      expect(rebuilt.right.spec).toEqual(model.spec);
+      const params = model.init(key(3));
+      const x = uniform(key(4), [2, ...model.inputShape], { dtype: model.dtype });
+      expect(Array.from(rebuilt.right.apply(params, x).data)).toEqual(Array.from(model.apply(params, x).data));
+      expect(modelCodec.encode(model)).toEqual(model.spec);
+    });
+  }
+  it('names the wrong field of a bad spec', () => {
+    const bad = (spec: unknown): string => {
+      const r = buildModel(spec);
+      return isLeft(r) ? r.left : 'accepted';
+    };
+    expect(bad({ inputShape: [2], dtype: 'float32', layers: [{ type: 'dense', units: -3, useBias: true, kernelInit: 'glorotUniform' }] })).toMatch(/layers\[0\]\.units: expected positive integer, got -3/);
+    expect(bad({ inputShape: [2], dtype: 'float32', layers: [{ type: 'lstm' }] })).toMatch(/layers\[0\]\.type: expected one of dense, conv2d/);
+    expect(bad({ inputShape: [2], dtype: 'float16', layers: [] })).toMatch(/dtype/);
+    expect(bad({ inputShape: [4, 4, 1], dtype: 'float32', layers: [conv2d(2, 3).spec, dense(3).spec] })).toMatch(/layers\[1\] \(dense\): needs a flat input/);
+    expect(bad('nope')).toMatch(/model spec/);
+  });
+  it('sequential throws on layers that do not chain', () => {
+    expect(() => sequential({ inputShape: [4, 4, 1], layers: [dense(2)] })).toThrow(/layers\[0\] \(dense\)/);
+    expect(sequential({ inputShape: [4, 4, 1], layers: [flatten(), dense(2), activation('relu')] }).outputShape).toEqual([2]);
+  });
+});

@@ -1,0 +1,27 @@
+// Tests of the params helpers: counting scalars and comparing params with an outline.
+
+import { describe, it, expect } from 'vitest';
+import { tensor, zeros } from '@chainrule/core';
+import { checkParams, countParams, type ParamShapes } from './params.js';
+
+describe('countParams', () => {
+  it('adds the sizes of every tensor in the tree', () => {
+    expect(countParams([{ w: zeros([3, 4]), b: zeros([4]) }, {}, { w: zeros([4, 2]) }])).toBe(12 + 4 + 8);
+    expect(countParams({})).toBe(0);
+  });
+});
+
+describe('checkParams', () => {
+  const outline: ParamShapes = [{ w: { shape: [2, 3], dtype: 'float32' }, b: { shape: [3], dtype: 'float32' } }, {}];
+  it('accepts params of the outline', () => {
+    expect(checkParams(outline, [{ w: zeros([2, 3]), b: zeros([3]) }, {}])).toBeUndefined();
+  });
+  it('names the path and the difference', () => {
+    expect(checkParams(outline, [{ w: zeros([2, 4]), b: zeros([3]) }, {}])).toBe('at [0].w: expected float32[2, 3], got float32[2, 4]');
+    expect(checkParams(outline, [{ w: zeros([2, 3], 'float64'), b: zeros([3]) }, {}])).toMatch(/\[0\]\.w: expected float32\[2, 3\], got float64/);
+    expect(checkParams(outline, [{ w: zeros([2, 3]) }, {}])).toMatch(/at \[0\]: expected keys \{b, w\}, got \{w\}/);
+    expect(checkParams(outline, [{ w: zeros([2, 3]), b: zeros([3]) }])).toMatch(/expected 2 entries, got 1/);
+    expect(checkParams(outline, { w: tensor(1) })).toMatch(/at \(root\): expected an array of 2/);
+    expect(checkParams(outline, [{ w: [1], b: zeros([3]) }, {}])).toMatch(/at \[0\]\.w: expected a tensor/);
+  });
+});

