@@ -24,5 +24,5 @@ export { sum, reduceAttrs, reducedShape, inferReduce, reduceIndex, contiguousBlo
 export { reshape, broadcastTo } from './ops/shape.js';
 export { matmul, type MatmulAttrs } from './ops/matmul.js';
 export { softmax, logSoftmax, oneHot, softmaxCrossEntropy, type AxisAttrs } from './ops/softmax.js';
-export { unbroadcast, expandTo, inferBroadcast, inferSame, broadcastTangent, noAttrs } from './ops/broadcast.js';
+export { unbroadcast, expandTo, operand, inferBroadcast, inferSame, broadcastTangent, noAttrs } from './ops/broadcast.js';
 export { coreOps, coreRegistry } from './core-registry.js';

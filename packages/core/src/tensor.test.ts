@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   tensor, zeros, ones, full, arange, linspace, eye, toNested, fromData, key, split, uniform, normal, permutation, foldIn,
-  broadcastShapes, unbroadcast, sum, normalizeAxes, ChainruleError, type Tensor,
+  broadcastShapes, unbroadcast, sum, add, mul, normalizeAxes, ChainruleError, type Tensor,
 } from './index.js';
 
 describe('tensor constructors', () => {
@@ -71,6 +71,37 @@ describe('broadcasting', () => {
         if (ref === null) expect(r._tag).toBe('Left');
         else expect(r).toEqual({ _tag: 'Right', right: ref });
       }),
+    );
+  });
+  it('broadcasting add and mul equal a reference index loop (scalar, bias-like and general cases)', () => {
+    const dims = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 });
+    fc.assert(
+      fc.property(dims, dims, fc.boolean(), (a, b, dropLeading) => {
+        const bShape = dropLeading ? a.slice(1) : b;
+        const out = reference(a, bShape);
+        if (out === null) return;
+        const n = (s: number[]) => s.reduce((x, y) => x * y, 1);
+        const x = tensor(Array.from({ length: n(a) }, (_, i) => i + 1), { shape: a, dtype: 'float64' });
+        const y = tensor(Array.from({ length: n(bShape) }, (_, i) => 10 * (i + 1)), { shape: bShape, dtype: 'float64' });
+        // Reference: for each output multi-index, read each input at the index clamped by its size-1 dims.
+        const at = (t: Tensor, idx: number[]) => {
+          const off = out.length - t.shape.length;
+          let flat = 0;
+          t.shape.forEach((d, k) => (flat = flat * d + (d === 1 ? 0 : idx[k + off])));
+          return t.data[flat];
+        };
+        const sumRef: number[] = [], mulRef: number[] = [];
+        for (let i = 0; i < n(out); i++) {
+          const idx: number[] = [];
+          let r = i;
+          for (let k = out.length - 1; k >= 0; k--) { idx.unshift(r % out[k]); r = Math.floor(r / out[k]); }
+          sumRef.push(at(x, idx) + at(y, idx));
+          mulRef.push(at(x, idx) * at(y, idx));
+        }
+        expect(Array.from(add(x, y).data)).toEqual(sumRef);
+        expect(Array.from(mul(y, x).data)).toEqual(mulRef);
+      }),
+      { numRuns: 200 },
     );
   });
   it('unbroadcast sums a cotangent back to the input shape', () => {

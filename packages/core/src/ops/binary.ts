@@ -2,7 +2,7 @@
 
 import { defineOp, type Op } from '../op.js';
 import { allocate } from '../tensor.js';
-import { expandTo, inferBroadcast, noAttrs, unbroadcast, broadcastTangent } from './broadcast.js';
+import { operand, inferBroadcast, noAttrs, unbroadcast, broadcastTangent } from './broadcast.js';
 import { neg } from './unary.js';
 
 const sized = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -19,9 +19,10 @@ export const add: Op<{}> = defineOp({
   arity: 2,
   infer: inferBroadcast,
   forward: ([a, b], _, out) => {
-    const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
+    const x = operand(a, out.shape), y = operand(b, out.shape);
+    const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
     const o = allocate(out.dtype, sized(out.shape));
-    for (let i = 0; i < o.length; i++) o[i] = x[i] + y[i];
+    for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = xd[j] + yd[k];
     return o;
   },
   // ∂(a+b) = (g, g), each summed back to its input's shape
@@ -44,9 +45,10 @@ export const sub: Op<{}> = defineOp({
   arity: 2,
   infer: inferBroadcast,
   forward: ([a, b], _, out) => {
-    const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
+    const x = operand(a, out.shape), y = operand(b, out.shape);
+    const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
     const o = allocate(out.dtype, sized(out.shape));
-    for (let i = 0; i < o.length; i++) o[i] = x[i] - y[i];
+    for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = xd[j] - yd[k];
     return o;
   },
   // ∂(a−b) = (g, −g)
@@ -69,9 +71,10 @@ export const mul: Op<{}> = defineOp({
   arity: 2,
   infer: inferBroadcast,
   forward: ([a, b], _, out) => {
-    const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
+    const x = operand(a, out.shape), y = operand(b, out.shape);
+    const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
     const o = allocate(out.dtype, sized(out.shape));
-    for (let i = 0; i < o.length; i++) o[i] = x[i] * y[i];
+    for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = xd[j] * yd[k];
     return o;
   },
   // ∂(a·b) = (g·b, g·a)
@@ -94,9 +97,10 @@ export const div: Op<{}> = defineOp({
   arity: 2,
   infer: inferBroadcast,
   forward: ([a, b], _, out) => {
-    const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
+    const x = operand(a, out.shape), y = operand(b, out.shape);
+    const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
     const o = allocate(out.dtype, sized(out.shape));
-    for (let i = 0; i < o.length; i++) o[i] = x[i] / y[i];
+    for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = xd[j] / yd[k];
     return o;
   },
   // ∂(a/b) = (g/b, −g·(a/b)/b)
