@@ -77,6 +77,8 @@ export const interpreter: Executor = {
     const lastUse = new Int32Array(n).fill(-1);
     for (const node of nodes) for (const j of node.inputs) lastUse[j] = node.id;
     for (const id of graph.outputs) lastUse[id] = n;
+    // One argument array per node, reused across runs (cleared after use so nothing is retained).
+    const argSlots = nodes.map((node) => new Array<Tensor>(node.inputs.length));
     const inputSlot = new Int32Array(n).fill(-1);
     graph.inputs.forEach((id, k) => (inputSlot[id] = k));
     // A graph traced inside another transform may hold that transform's tracers as constants.
@@ -84,7 +86,6 @@ export const interpreter: Executor = {
     return (feeds) => {
       if (symbolic || feeds.some((f) => f._trace !== undefined)) return replay(graph, feeds);
       const values = new Array<Tensor | undefined>(n);
-      const args: Tensor[] = [];
       for (let i = 0; i < n; i++) {
         const node = nodes[i];
         if (node.op === input) {
@@ -96,11 +97,14 @@ export const interpreter: Executor = {
           continue;
         }
         const ins = node.inputs;
-        args.length = ins.length;
+        const args = argSlots[i];
         for (let k = 0; k < ins.length; k++) args[k] = values[ins[k]]!;
         const data = node.op.forward(args, node.attrs, node);
         values[i] = new Tensor(node.dtype, node.shape, data);
-        for (let k = 0; k < ins.length; k++) if (lastUse[ins[k]] === i) values[ins[k]] = undefined;
+        for (let k = 0; k < ins.length; k++) {
+          if (lastUse[ins[k]] === i) values[ins[k]] = undefined;
+          args[k] = undefined!;
+        }
       }
       return graph.outputs.map((id) => values[id]!);
     };

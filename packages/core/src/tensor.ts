@@ -50,7 +50,8 @@ export class Tensor implements Aval {
   /** @internal use {@link tensor} or the other constructors */
   constructor(dtype: DType, shape: Shape, data: FloatArray | undefined, trace?: Trace, id = -1) {
     this.dtype = dtype;
-    this.shape = Object.freeze(shape.slice());
+    // Shapes made by tracing are frozen already; only outside arrays need a defensive copy.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.size = sizeOf(shape);
     if (data !== undefined && data.length !== this.size) {
       throw new ChainruleError('BadRule', `${data.length} values for a tensor of shape [${shape.join(', ')}] (a kernel returned the wrong size?)`);

@@ -45,7 +45,7 @@ export class Trace {
   push(op: Op<any>, inputs: readonly number[], attrs: unknown, aval: Aval): Tensor {
     const id = this.nodes.length;
     const tracer = new Tensor(aval.dtype, aval.shape, undefined, this, id);
-    this.nodes.push({ op, inputs, attrs, shape: aval.shape, dtype: aval.dtype, tracer });
+    this.nodes.push({ op, inputs, attrs, shape: tracer.shape, dtype: aval.dtype, tracer });
     return tracer;
   }
 }

@@ -2,8 +2,7 @@
 
 import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { left, right, chain } from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import { left, right } from 'fp-ts/lib/Either.js';
 import type { ShapeError } from '../errors.js';
 import { broadcastShapes, broadcastIndex, shapesEqual, type Shape } from '../shape.js';
 import { allocate, type Aval, type FloatArray, type Tensor } from '../tensor.js';
@@ -20,15 +19,19 @@ export const noAttrs = t.type({});
  * inferBroadcast([{ shape: [2, 1], dtype: 'float32' }, { shape: [3], dtype: 'float32' }]) // right([2, 3])
  */
 export const inferBroadcast = (inputs: readonly Aval[]): Either<ShapeError, Aval> => {
+  // A plain loop: this runs for every elementwise op call, so it stays free of combinators.
   const dtype = inputs[0].dtype;
+  let shape: readonly number[] = inputs[0].shape;
   for (let k = 1; k < inputs.length; k++) {
     if (inputs[k].dtype !== dtype) {
       return left({ _tag: 'DtypeMismatch', message: `dtypes ${inputs.map((x) => x.dtype).join(' and ')} differ; cast one of them` });
     }
+    if (shapesEqual(shape, inputs[k].shape)) continue;
+    const b = broadcastShapes(shape, inputs[k].shape);
+    if (b._tag === 'Left') return b;
+    shape = b.right;
   }
-  let shape: Either<ShapeError, readonly number[]> = right(inputs[0].shape);
-  for (let k = 1; k < inputs.length; k++) shape = pipe(shape, chain((s) => broadcastShapes(s, inputs[k].shape)));
-  return pipe(shape, chain((s) => right({ shape: s, dtype })));
+  return right({ shape, dtype });
 };
 
 /**
