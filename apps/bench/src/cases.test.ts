@@ -1,0 +1,126 @@
+// Checks that chainrule and TensorFlow.js compute the same thing in each benchmark case.
+
+import { describe, expect, it } from 'vitest';
+import { chainruleChain, chainruleMatmul, chainruleMlp } from './chainrule.js';
+import { CHAIN, MLP, chainData, mlpData, squareMatrix } from './problems.js';
+import { tfChain, tfMlp, useTfBackend, type TfBackend } from './tfjs.js';
+import { matmul, tensor } from '@chainrule/core';
+
+/** The per-op chain's gradient by hand, in float64: forward values kept, then the chain rule backwards. */
+const referenceChainGrad = (): Float64Array => {
+  const { x, w, b } = chainData();
+  const out = new Float64Array(CHAIN.size);
+  for (let j = 0; j < CHAIN.size; j++) {
+    const hs: number[] = [];
+    let h = x[j];
+    for (let i = 0; i < CHAIN.ops; i++) {
+      hs.push(h);
+      const k = i % 3;
+      h = k === 0 ? h * w[j] : k === 1 ? h + b[j] : 1 / (1 + Math.exp(-h));
+    }
+    let g = 1;
+    for (let i = CHAIN.ops - 1; i >= 0; i--) {
+      const k = i % 3;
+      if (k === 0) g *= w[j];
+      else if (k === 2) {
+        const s = 1 / (1 + Math.exp(-hs[i]));
+        g *= s * (1 - s);
+      }
+    }
+    out[j] = g;
+  }
+  return out;
+};
+
+/** The MLP's mean cross-entropy at the initial parameters, by plain loops in float64. */
+const referenceMlpLoss = (): number => {
+  const d = mlpData(42);
+  const { inputs, hidden, classes, batch } = MLP;
+  let total = 0;
+  for (let r = 0; r < batch; r++) {
+    const h = new Float64Array(hidden);
+    for (let j = 0; j < hidden; j++) {
+      let z = d.b1[j];
+      for (let i = 0; i < inputs; i++) z += d.x[r * inputs + i] * d.w1[i * hidden + j];
+      h[j] = 1 / (1 + Math.exp(-z));
+    }
+    const logits = new Float64Array(classes);
+    for (let c = 0; c < classes; c++) {
+      let z = d.b2[c];
+      for (let j = 0; j < hidden; j++) z += h[j] * d.w2[j * classes + c];
+      logits[c] = z;
+    }
+    const m = Math.max(...logits);
+    const lse = m + Math.log(logits.reduce((s, z) => s + Math.exp(z - m), 0));
+    for (let c = 0; c < classes; c++) if (d.y[r * classes + c] === 1) total += lse - logits[c];
+  }
+  return total / batch;
+};
+
+const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1e-6, Math.abs(b[i])));
+  return worst;
+};
+
+describe('per-op chain', () => {
+  const expected = referenceChainGrad();
+
+  it.each(['eager', 'jit'] as const)('chainrule %s gives the hand-derived gradient', (mode) => {
+    const g = chainruleChain(mode)();
+    expect(maxRelDiff(g, expected)).toBeLessThan(1e-3);
+  });
+
+  it.each(['cpu', 'wasm'] as const)('tfjs-%s gives the hand-derived gradient', async (backend: TfBackend) => {
+    await useTfBackend(backend);
+    const { run, dispose } = tfChain();
+    const g = run();
+    dispose();
+    expect(maxRelDiff(g, expected)).toBeLessThan(1e-3);
+  });
+});
+
+describe('MLP step', () => {
+  const reference = referenceMlpLoss();
+
+  it.each(['cpu', 'wasm'] as const)('chainrule and tfjs-%s agree on the loss and the update', async (backend: TfBackend) => {
+    const data = mlpData(42);
+    const ours = chainruleMlp(data);
+    await useTfBackend(backend);
+    const { run: theirs, dispose } = tfMlp(data);
+    try {
+      const l0 = ours.step();
+      const t0 = theirs.step();
+      expect(Math.abs(l0 - reference)).toBeLessThan(1e-4 * reference);
+      expect(Math.abs(t0 - reference)).toBeLessThan(1e-4 * reference);
+      // The second loss depends on the first update, so it checks both gradients end to end.
+      const l1 = ours.step();
+      const t1 = theirs.step();
+      expect(l1).toBeLessThan(l0);
+      expect(Math.abs(l1 - t1)).toBeLessThan(1e-4 * t1);
+      const p = ours.params();
+      const q = theirs.params();
+      for (const k of ['w1', 'b1', 'w2', 'b2'] as const) {
+        let worst = 0;
+        for (let i = 0; i < p[k].length; i++) worst = Math.max(worst, Math.abs(p[k][i] - q[k][i]));
+        expect(worst, k).toBeLessThan(1e-5);
+      }
+    } finally {
+      dispose();
+    }
+  });
+});
+
+describe('matmul case', () => {
+  it('multiplies the seeded matrices (checked against plain loops)', () => {
+    const n = 64;
+    const a = squareMatrix(n, 1), b = squareMatrix(n, 2);
+    chainruleMatmul(n)(); // the body runs
+    const c = matmul(tensor(a, { shape: [n, n] }), tensor(b, { shape: [n, n] })).data;
+    for (const [i, j] of [[0, 0], [5, 17], [63, 63]]) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
+      expect(c[i * n + j]).toBeCloseTo(s, 4);
+    }
+  });
+});

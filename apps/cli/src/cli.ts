@@ -1,0 +1,124 @@
+// The `chainrule` command line: commander defines commands and flags, io-ts checks their values.
+
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { decodeFlags } from './flags.js';
+import type { Io } from './io.js';
+import { ACTIVATIONS, DATASETS, MODELS, OPTIMIZERS } from './setup.js';
+import { EXIT, trainCommand, trainFlagsCodec } from './commands/train.js';
+import { evalCommand, evalFlagsCodec } from './commands/evaluate.js';
+import { predictCommand, predictFlagsCodec } from './commands/predict.js';
+import { inspectCommand, inspectFlagsCodec } from './commands/inspect.js';
+import { benchCommand } from './commands/bench.js';
+
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+const MAIN_JOB = `With no command, trains the seed's network (784 → 128 sigmoid → 10, softmax
+cross-entropy, SGD with momentum 0.9, lr 0.2, batch 32, 10 epochs) on MNIST
+(8,000 train / 2,000 test digits) and prints the test accuracy.`;
+
+/**
+ * Runs the CLI on arguments (without `node` and the script) and resolves to the exit code:
+ * 0 done, 1 failed, 2 bad usage (a flag or value, named in the message), 130 interrupted.
+ *
+ * @example
+ * process.exitCode = await run(process.argv.slice(2), processIo())
+ * await run(['train', '--dataset', 'xor', '--json'], io)
+ */
+export const run = async (argv: readonly string[], io: Io): Promise<number> => {
+  let result: Promise<number> | undefined;
+  const program = new Command('chainrule');
+  program
+    .description(`Train, evaluate and inspect chainrule networks.\n\n${MAIN_JOB}`)
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .showHelpAfterError('(add --help for usage)');
+
+  /** Decodes a command's flags, then runs it; a bad value ends with its message and exit code 2. */
+  const start = <A>(name: string, codec: t.Decoder<unknown, A>, go: (flags: A) => Promise<number>) => (opts: Record<string, unknown>) => {
+    const flags = decodeFlags(codec, opts);
+    if (isLeft(flags)) {
+      io.stderr.write(`chainrule ${name}: ${flags.left.split('\n').join(`\nchainrule ${name}: `)}\n(add --help for usage)\n`);
+      result = Promise.resolve(EXIT.usage);
+      return;
+    }
+    result = go(flags.right);
+  };
+
+  program
+    .command('train', { isDefault: true })
+    .summary('Train a network and print its test accuracy (the default command).')
+    .description(`Train a network and print its test accuracy. ${MAIN_JOB}`)
+    .option('--dataset <name>', `${DATASETS.join(' | ')} (default mnist)`)
+    .option('--train-size <n>', 'training examples (default: mnist 8000, synthetic 240–320)')
+    .option('--test-size <n>', 'test examples (default: mnist 2000, synthetic 60–80)')
+    .option('--model <kind>', `${MODELS.join(' | ')}: a dense network, or conv2d + max pooling for MNIST (default mlp)`)
+    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default: mnist 128)')
+    .option('--activation <name>', `${ACTIVATIONS.join(' | ')} for hidden layers (default: mnist sigmoid)`)
+    .option('--optimizer <name>', `${OPTIMIZERS.join(' | ')} (default sgd)`)
+    .option('--lr <rate>', 'learning rate (default: sgd 0.2 on mnist, adam 0.001)')
+    .option('--momentum <m>', 'momentum in [0, 1) for sgd and rmsprop (default: sgd 0.9)')
+    .option('--nesterov', 'Nesterov momentum (sgd)')
+    .option('--weight-decay <wd>', 'L2 penalty, or decoupled decay for adamw')
+    .option('--schedule <name>', 'constant | cosine (decay to 0 over the run) (default: constant; cnn cosine)')
+    .option('--epochs <n>', 'epochs (default: mnist 10); with --resume, the new total')
+    .option('--batch-size <n>', 'examples per step (default: mnist 32)')
+    .option('--seed <n>', 'seed of the initial weights and the shuffling (default 0)')
+    .option('--data-seed <n>', 'seed of the train/test split and of synthetic data (default 0)')
+    .option('--out <file>', 'write a checkpoint after every epoch and at the end')
+    .option('--resume <file>', 'continue the run saved in this checkpoint')
+    .option('--json', 'print the event stream as JSON lines')
+    .action(start('train', trainFlagsCodec, (f) => trainCommand(f, io)));
+
+  program
+    .command('eval')
+    .description('Evaluate a checkpoint on its test split: loss, accuracy, confusion matrix.')
+    .argument('<checkpoint>', 'a checkpoint written by chainrule train --out')
+    .option('--split <which>', 'test | train (default test)')
+    .option('--json', 'print one JSON object')
+    .action((path: string, opts: Record<string, unknown>) => start('eval', evalFlagsCodec, (f) => evalCommand(path, f, io))(opts));
+
+  program
+    .command('predict')
+    .description('Predict classes with a checkpoint, for examples from a JSON file or its test split.')
+    .argument('<checkpoint>', 'a checkpoint written by chainrule train --out')
+    .option('--input <file>', 'JSON array of examples, each an array of numbers')
+    .option('--count <n>', 'without --input: how many test examples (default 10)')
+    .option('--json', 'print one JSON line per example')
+    .action((path: string, opts: Record<string, unknown>) => start('predict', predictFlagsCodec, (f) => predictCommand(path, f, io))(opts));
+
+  program
+    .command('inspect')
+    .description("Print a model's layers, parameter count, forward graph and gradient graph.")
+    .argument('[checkpoint]', 'a checkpoint; without it, the model the flags describe')
+    .option('--dataset <name>', `${DATASETS.join(' | ')} (default mnist)`)
+    .option('--model <kind>', `${MODELS.join(' | ')} (default mlp)`)
+    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated')
+    .option('--activation <name>', ACTIVATIONS.join(' | '))
+    .option('--seed <n>', 'seed of the initial weights (default 0)')
+    .option('--batch-size <n>', 'batch size to trace with (default 1)')
+    .option('--nodes', 'list every node of the gradient graph')
+    .option('--json', 'print the graphs as JSON')
+    .action((path: string | undefined, opts: Record<string, unknown>) => start('inspect', inspectFlagsCodec, (f) => inspectCommand(path, f, io))(opts));
+
+  program
+    .command('bench')
+    .description('Run the benchmark against TensorFlow.js (arguments go to it, e.g. --quick).')
+    .argument('[args...]', 'benchmark arguments: --quick, --repeat N, --cases …, --out FILE')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action((args: string[]) => {
+      result = benchCommand(args, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw e;
+  }
+  return result ?? EXIT.ok;
+};

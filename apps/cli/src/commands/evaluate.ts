@@ -1,0 +1,64 @@
+// `chainrule eval <checkpoint>`: loss, accuracy and confusion matrix of a checkpoint on its test (or training) split.
+
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { evaluate } from '@chainrule/train';
+import { choiceFlag } from '../flags.js';
+import type { Io } from '../io.js';
+import { openCheckpoint } from '../checkpoint-file.js';
+import { percent } from '../report.js';
+import { loadSplit } from '../setup.js';
+import { EXIT } from './train.js';
+
+/**
+ * io-ts codec of `eval`'s flags.
+ *
+ * @example
+ * decodeFlags(evalFlagsCodec, { split: 'test' })
+ */
+export const evalFlagsCodec = t.partial({ split: choiceFlag(['test', 'train'] as const), json: t.boolean });
+
+/** The decoded flags of `eval`. */
+export type EvalFlags = t.TypeOf<typeof evalFlagsCodec>;
+
+/** Rows of a confusion matrix as aligned text, true class down, predicted across. */
+const confusionText = (counts: Int32Array, classes: number): string => {
+  const width = Math.max(4, ...Array.from(counts, (c) => String(c).length + 1));
+  const head = `true\\pred${Array.from({ length: classes }, (_, j) => String(j).padStart(width)).join('')}`;
+  const rows = Array.from({ length: classes }, (_, i) =>
+    `${String(i).padStart(9)}${Array.from({ length: classes }, (_, j) => String(counts[i * classes + j]).padStart(width)).join('')}`,
+  );
+  return [head, ...rows].join('\n');
+};
+
+/**
+ * Evaluates a checkpoint on the split it was trained with (rebuilt from its stored dataset,
+ * sizes and seed) and prints loss, accuracy and the confusion matrix, or one JSON object.
+ *
+ * @example
+ * await evalCommand('mnist.ckpt.json', { json: true }, processIo())
+ */
+export const evalCommand = async (path: string, flags: EvalFlags, io: Io): Promise<number> => {
+  const opened = await openCheckpoint(path);
+  if (isLeft(opened)) {
+    io.stderr.write(`chainrule eval: ${opened.left}\n`);
+    return EXIT.failed;
+  }
+  const { checkpoint, run } = opened.right;
+  const split = await loadSplit(run.data);
+  const which = flags.split ?? 'test';
+  const ds = split[which];
+  const m = evaluate(checkpoint.state.params, checkpoint.model, ds);
+  if (flags.json === true) {
+    io.stdout.write(`${JSON.stringify({
+      type: 'eval', checkpoint: path, dataset: run.data.dataset, split: which, examples: ds.size,
+      loss: m.loss, accuracy: m.accuracy, confusion: { classes: m.confusion.classes, counts: Array.from(m.confusion.counts) },
+    })}\n`);
+  } else {
+    io.stdout.write(
+      `${run.data.dataset} ${which} split, ${ds.size} examples, after ${checkpoint.state.step} steps\n` +
+        `accuracy ${percent(m.accuracy)}  loss ${m.loss.toFixed(4)}\n\n${confusionText(m.confusion.counts, m.confusion.classes)}\n`,
+    );
+  }
+  return EXIT.ok;
+};

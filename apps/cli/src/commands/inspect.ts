@@ -1,0 +1,177 @@
+// `chainrule inspect [checkpoint]`: the model's layers, parameter count, forward graph and gradient graph.
+
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { abstract, encodeGraph, grad, opCounts, trace, Tensor, type Graph } from '@chainrule/core';
+import { countParams, type LayerSpec, type Model, type Params } from '@chainrule/nn';
+import { meanSoftmaxCrossEntropy, runKeys } from '@chainrule/train';
+import { choiceFlag, flagName, intFlag, sizesFlag } from '../flags.js';
+import type { Io } from '../io.js';
+import { openCheckpoint } from '../checkpoint-file.js';
+import { ACTIVATIONS, DATASETS, MODELS, PRESETS, buildNetwork } from '../setup.js';
+import { EXIT } from './train.js';
+
+/**
+ * io-ts codec of `inspect`'s flags: the network (when no checkpoint is given), the batch
+ * size to trace with, whether to list every node, JSON output.
+ *
+ * @example
+ * decodeFlags(inspectFlagsCodec, { batchSize: '2', nodes: true })
+ */
+export const inspectFlagsCodec = t.partial({
+  dataset: choiceFlag(DATASETS),
+  model: choiceFlag(MODELS),
+  hidden: sizesFlag,
+  activation: choiceFlag(ACTIVATIONS),
+  seed: intFlag(0, 2 ** 31 - 1),
+  batchSize: intFlag(1),
+  nodes: t.boolean,
+  json: t.boolean,
+});
+
+/** The decoded flags of `inspect`. */
+export type InspectFlags = t.TypeOf<typeof inspectFlagsCodec>;
+
+/** Per-example input shape and class count of each dataset, known without loading it. */
+const DATA_SHAPES: Readonly<Record<(typeof DATASETS)[number], { readonly features: readonly number[]; readonly classes: number }>> = {
+  mnist: { features: [784], classes: 10 },
+  xor: { features: [2], classes: 2 },
+  spirals: { features: [2], classes: 2 },
+  moons: { features: [2], classes: 2 },
+  circles: { features: [2], classes: 2 },
+};
+
+/** Names of the leaves of a params pytree, in the order `trace` makes them graph inputs. */
+const leafNames = (tree: Params, prefix: string): string[] => {
+  const names: string[] = [];
+  const stack: [unknown, string][] = [[tree, prefix]];
+  while (stack.length > 0) {
+    const [v, name] = stack.pop()!;
+    if (v instanceof Tensor) names.push(name);
+    else if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${name}[${i}]`]);
+    else if (typeof v === 'object' && v !== null) {
+      const keys = Object.keys(v).sort();
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]], `${name}.${keys[i]}`]);
+    }
+  }
+  return names;
+};
+
+const layerText = (l: LayerSpec): string => {
+  switch (l.type) {
+    case 'dense':
+      return `dense ${l.units}`;
+    case 'conv2d':
+      return `conv2d ${l.filters} filters`;
+    case 'maxPool2d':
+    case 'avgPool2d':
+      return `${l.type} ${l.poolSize.join('×')}`;
+    case 'flatten':
+      return 'flatten';
+    case 'activation':
+      return l.activation;
+  }
+};
+
+const shapeText = (dtype: string, shape: readonly number[]): string => `${dtype}[${shape.join(', ')}]`;
+
+/**
+ * The nodes of a graph, one a line: id, op, inputs (graph inputs by name), output shape.
+ *
+ * @example
+ * graphText(trace((x) => exp(x), abstract([2])), ['x'])
+ * // '  %0  input x          float32[2]\n  %1  core.exp(%0)       float32[2]'
+ */
+export const graphText = (g: Graph, inputNames: readonly string[]): string => {
+  const nameOf = new Map(g.inputs.map((id, k) => [id, inputNames[k] ?? `input ${k}`]));
+  const rows = g.nodes.map((n) => {
+    const what = nameOf.has(n.id) ? `input ${nameOf.get(n.id)}` : n.inputs.length === 0 ? n.op.name : `${n.op.name}(${n.inputs.map((j) => `%${j}`).join(', ')})`;
+    return [`%${n.id}`, what, shapeText(n.dtype, n.shape)];
+  });
+  const w0 = Math.max(...rows.map((r) => r[0].length)), w1 = Math.max(...rows.map((r) => r[1].length));
+  const outs = new Set(g.outputs);
+  return rows.map((r, i) => `  ${r[0].padStart(w0)}  ${r[1].padEnd(w1)}  ${r[2]}${outs.has(i) ? '  → output' : ''}`).join('\n');
+};
+
+const countsText = (g: Graph): string =>
+  Object.entries(opCounts(g))
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, n]) => `${op} ×${n}`)
+    .join(', ');
+
+/**
+ * Prints a model's layers and parameters, its forward graph (traced at `--batch-size`) and
+ * the graph of its loss gradient (forward and backward pass, as `grad` builds it), from a
+ * checkpoint or from the same model flags as `train`.
+ *
+ * @example
+ * await inspectCommand(undefined, {}, processIo())   // the seed's network
+ */
+export const inspectCommand = async (path: string | undefined, flags: InspectFlags, io: Io): Promise<number> => {
+  let model: Model;
+  let params: Params;
+  let source: string;
+  if (path !== undefined) {
+    const given = (['dataset', 'model', 'hidden', 'activation', 'seed'] as const).filter((k) => flags[k] !== undefined);
+    if (given.length > 0) {
+      io.stderr.write(`chainrule inspect: the model comes from ${path}; drop ${given.map(flagName).join(', ')}\n`);
+      return EXIT.usage;
+    }
+    const opened = await openCheckpoint(path);
+    if (isLeft(opened)) {
+      io.stderr.write(`chainrule inspect: ${opened.left}\n`);
+      return EXIT.failed;
+    }
+    model = opened.right.checkpoint.model;
+    params = opened.right.checkpoint.state.params;
+    source = `${path} (${opened.right.run.data.dataset}, step ${opened.right.checkpoint.state.step})`;
+  } else {
+    const dataset = flags.dataset ?? 'mnist';
+    const kind = flags.model ?? 'mlp';
+    if (kind === 'cnn' && dataset !== 'mnist') {
+      io.stderr.write(`chainrule inspect: --model cnn needs --dataset mnist (28×28 images), got --dataset ${dataset}\n`);
+      return EXIT.usage;
+    }
+    const preset = PRESETS[dataset];
+    const shapes = DATA_SHAPES[dataset];
+    model = buildNetwork(
+      { model: kind, hidden: flags.hidden ?? preset.hidden, activation: flags.activation ?? preset.activation },
+      kind === 'cnn' ? [28, 28, 1] : shapes.features,
+      shapes.classes,
+    );
+    params = model.init(runKeys(flags.seed ?? 0).init);
+    source = `a fresh ${kind} for ${dataset}`;
+  }
+  const b = flags.batchSize ?? 1;
+  const x = abstract([b, ...model.inputShape]);
+  const y = abstract([b]);
+  const forward = trace((p: Params, xb: Tensor) => model.apply(p, xb), params, x);
+  const loss = (p: Params, xb: Tensor, yb: Tensor): Tensor => meanSoftmaxCrossEntropy(model.apply(p, xb), yb);
+  const backward = trace((p: Params, xb: Tensor, yb: Tensor) => grad(loss)(p, xb, yb), params, x, y);
+  const names = [...leafNames(params, 'params'), 'x', 'labels'];
+  const nParams = countParams(params);
+  if (flags.json === true) {
+    io.stdout.write(`${JSON.stringify({
+      model: model.spec,
+      parameters: nParams,
+      batchSize: b,
+      forward: { ops: opCounts(forward), graph: encodeGraph(forward) },
+      gradient: { ops: opCounts(backward), graph: encodeGraph(backward) },
+    })}\n`);
+    return EXIT.ok;
+  }
+  const lines = [
+    `model: ${source}`,
+    `  input [${model.inputShape.join(', ')}] → ${model.spec.layers.map(layerText).join(' → ')} → output [${model.outputShape.join(', ')}]`,
+    `parameters: ${nParams} (${leafNames(params, 'params').length} tensors)`,
+    '',
+    `forward graph, batch ${b}: ${forward.nodes.length} nodes (${countsText(forward)})`,
+    graphText(forward, names),
+    '',
+    `gradient graph of the mean softmax cross-entropy (forward + backward), batch ${b}: ${backward.nodes.length} nodes`,
+    `  ${countsText(backward)}`,
+    flags.nodes === true ? graphText(backward, names) : '  (--nodes lists every node)',
+  ];
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.ok;
+};
