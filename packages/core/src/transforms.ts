@@ -7,6 +7,7 @@ import { constant, input } from './op.js';
 import { flatten, unflatten, treeKey, type TreeDef } from './pytree.js';
 import { Tensor, allocate, type Aval, type DType } from './tensor.js';
 import { Trace } from './trace.js';
+import { sizeOf } from './shape.js';
 import { backwardPass, forwardPass } from './autodiff.js';
 
 /**
@@ -26,6 +27,9 @@ const toTensor = (x: unknown, where: string): Tensor => {
   }
   throw new ChainruleError('BadArgument', `${where}: expected a Tensor, got ${typeof x}`);
 };
+
+/** A concrete zero tensor of an aval: the value of a derivative that nothing reached. */
+const zerosOf = (aval: Aval): Tensor => new Tensor(aval.dtype, aval.shape, allocate(aval.dtype, sizeOf(aval.shape)));
 
 interface Traced {
   readonly trace: Trace;
@@ -90,11 +94,11 @@ const valueAndGradImpl = (f: (...args: any[]) => unknown, options: GradOptions, 
     }
   }
   const t = traceCall(f, args, 'grad');
-  const [outLeavesDef, auxDef] = splitAux(t.outDef, options.hasAux === true);
+  const valueDef = options.hasAux === true ? valueOfAux(t.outDef) : t.outDef;
   const valueId = t.outIds[0];
-  if (outLeavesDef.kind !== 'leaf') throw new ChainruleError('BadArgument', 'grad: the function must return a single tensor (or [tensor, aux] with hasAux)');
+  if (valueDef.kind !== 'leaf') throw new ChainruleError('BadArgument', 'grad: the function must return a single tensor (or [tensor, aux] with hasAux)');
   const valueNode = t.trace.nodes[valueId];
-  if (valueNode.shape.reduce((a, b) => a * b, 1) !== 1) {
+  if (sizeOf(valueNode.shape) !== 1) {
     throw new ChainruleError('BadArgument', `grad: the function must return a scalar, got shape [${valueNode.shape.join(', ')}]; reduce it (sum, mean) or use vjp`);
   }
   const seed = allocate(valueNode.dtype, 1);
@@ -104,7 +108,7 @@ const valueAndGradImpl = (f: (...args: any[]) => unknown, options: GradOptions, 
   const cts = backwardPass(t.trace, [valueId], [new Tensor(valueNode.dtype, valueNode.shape, seed)], wrt);
   const gradIds = cts.map((g, k) => {
     const aval = t.trace.nodes[wrt[k]];
-    return t.trace.lift(g ?? new Tensor(aval.dtype, aval.shape, allocate(aval.dtype, aval.shape.reduce((a, b) => a * b, 1))), constant);
+    return t.trace.lift(g ?? zerosOf(aval), constant);
   });
   const graph = freezeTrace(t.trace, t.inIds, [...t.outIds, ...gradIds]);
   const results = evaluate(graph, t.leaves);
@@ -119,16 +123,15 @@ const valueAndGradImpl = (f: (...args: any[]) => unknown, options: GradOptions, 
     k += n;
     return tree;
   });
-  void auxDef;
   return [value, typeof argnums === 'number' ? perArg[0] : perArg];
 };
 
-const splitAux = (def: TreeDef, hasAux: boolean): [TreeDef, TreeDef | undefined] => {
-  if (!hasAux) return [def, undefined];
+/** The structure of the value in a `[value, aux]` result. */
+const valueOfAux = (def: TreeDef): TreeDef => {
   if (def.kind !== 'array' || def.children.length !== 2) {
     throw new ChainruleError('BadArgument', 'grad with hasAux: the function must return [value, aux]');
   }
-  return [def.children[0], def.children[1]];
+  return def.children[0];
 };
 
 /**
@@ -166,6 +169,8 @@ export const grad =
 /**
  * Reverse mode in general form: `vjp(f, ...primals)` returns `[out, pullback]` where
  * `pullback(cotangent)` (a pytree shaped like `out`) returns one cotangent per primal.
+ * The forward pass is traced once; each pullback call runs the frozen graph of forward and
+ * backward nodes, so it recomputes the forward values the rules need rather than keeping them.
  *
  * @example
  * const [y, pullback] = vjp((x) => mul(x, 3), tensor([1, 2]))
@@ -177,7 +182,7 @@ export const vjp = <T = unknown>(f: (...args: any[]) => T, ...primals: readonly 
   const cts = backwardPass(t.trace, t.outIds, ctTracers, t.inIds);
   const gradIds = cts.map((g, k) => {
     const aval = t.trace.nodes[t.inIds[k]];
-    return t.trace.lift(g ?? new Tensor(aval.dtype, aval.shape, allocate(aval.dtype, aval.shape.reduce((a, b) => a * b, 1))), constant);
+    return t.trace.lift(g ?? zerosOf(aval), constant);
   });
   const forward = freezeTrace(t.trace, t.inIds, t.outIds);
   const out = unflatten<T>(t.outDef, evaluate(forward, t.leaves));
@@ -211,7 +216,7 @@ export const jvp = <T = unknown>(f: (...args: any[]) => T, primals: readonly unk
   const outTanIds = t.outIds.map((id) => {
     const tan = tans.get(id);
     const aval = t.trace.nodes[id];
-    return t.trace.lift(tan ?? new Tensor(aval.dtype, aval.shape, allocate(aval.dtype, aval.shape.reduce((a, b) => a * b, 1))), constant);
+    return t.trace.lift(tan ?? zerosOf(aval), constant);
   });
   const graph = freezeTrace(t.trace, [...t.inIds, ...tanTracers.map((x) => x._id)], [...t.outIds, ...outTanIds]);
   const res = evaluate(graph, [...t.leaves, ...tanLeaves]);

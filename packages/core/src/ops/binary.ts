@@ -2,10 +2,9 @@
 
 import { defineOp, type Op } from '../op.js';
 import { allocate } from '../tensor.js';
+import { sizeOf } from '../shape.js';
 import { operand, inferBroadcast, noAttrs, unbroadcast, broadcastTangent } from './broadcast.js';
 import { neg } from './unary.js';
-
-const sized = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /**
  * Elementwise a + b, broadcasting.
@@ -21,7 +20,7 @@ export const add: Op<{}> = defineOp({
   forward: ([a, b], _, out) => {
     const x = operand(a, out.shape), y = operand(b, out.shape);
     const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
-    const o = allocate(out.dtype, sized(out.shape));
+    const o = allocate(out.dtype, sizeOf(out.shape));
     for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = xd[j] + yd[k];
     return o;
   },
@@ -47,7 +46,7 @@ export const sub: Op<{}> = defineOp({
   forward: ([a, b], _, out) => {
     const x = operand(a, out.shape), y = operand(b, out.shape);
     const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
-    const o = allocate(out.dtype, sized(out.shape));
+    const o = allocate(out.dtype, sizeOf(out.shape));
     for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = xd[j] - yd[k];
     return o;
   },
@@ -73,7 +72,7 @@ export const mul: Op<{}> = defineOp({
   forward: ([a, b], _, out) => {
     const x = operand(a, out.shape), y = operand(b, out.shape);
     const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
-    const o = allocate(out.dtype, sized(out.shape));
+    const o = allocate(out.dtype, sizeOf(out.shape));
     for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = xd[j] * yd[k];
     return o;
   },
@@ -99,7 +98,7 @@ export const div: Op<{}> = defineOp({
   forward: ([a, b], _, out) => {
     const x = operand(a, out.shape), y = operand(b, out.shape);
     const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
-    const o = allocate(out.dtype, sized(out.shape));
+    const o = allocate(out.dtype, sizeOf(out.shape));
     for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = xd[j] / yd[k];
     return o;
   },

@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
 import type { ShapeError } from '../errors.js';
-import { broadcastShapes, broadcastIndex, shapesEqual, type Shape } from '../shape.js';
+import { broadcastShapes, broadcastIndex, shapesEqual, sizeOf, type Shape } from '../shape.js';
 import { allocate, type Aval, type FloatArray, type Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 import { reshape, broadcastTo } from './shape.js';
@@ -52,7 +52,7 @@ export const inferSame = (inputs: readonly Aval[]): Either<ShapeError, Aval> =>
  */
 export const expandTo = (x: Tensor, shape: Shape): FloatArray => {
   if (shapesEqual(x.shape, shape)) return x.data;
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   const out = allocate(x.dtype, n);
   const src = x.data;
   if (x.size === 1) {
