@@ -1,8 +1,7 @@
 // myorg.swish: x·σ(βx), a third-party op plugin with hand-written VJP and JVP rules.
 
 import * as t from 'io-ts';
-import { right } from 'fp-ts/lib/Either.js';
-import { add, allocate, defineOp, mul, sigmoid, sub, type Op, type Tensor } from '@chainrule/core';
+import { add, allocate, defineOp, inferSame, mul, sigmoid, sub, type Op, type Tensor } from '@chainrule/core';
 
 /** Attrs of {@link swish}: the slope β inside the sigmoid (default 1; β = 1 is SiLU). */
 export interface SwishAttrs {
@@ -38,13 +37,14 @@ export const swish: Op<SwishAttrs> = defineOp({
   name: 'myorg.swish',
   attrs: swishAttrs,
   arity: 1,
-  infer: ([x]) => right({ shape: x.shape, dtype: x.dtype }),
+  infer: inferSame, // elementwise: the input's shape and dtype
   forward: ([x], { beta = 1 }, out) => {
     const d = x.data, o = allocate(out.dtype, d.length);
     for (let i = 0; i < d.length; i++) {
       const z = beta * d[i];
-      // σ(z) written both ways so that e^{±z} never overflows.
-      const s = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+      // σ(z) written both ways so that e^{±z} never overflows (one exp per element either way).
+      const e = Math.exp(-Math.abs(z));
+      const s = z >= 0 ? 1 / (1 + e) : e / (1 + e);
       o[i] = d[i] * s;
     }
     return o;

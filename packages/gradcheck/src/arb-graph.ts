@@ -2,8 +2,8 @@
 
 import fc from 'fast-check';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { ChainruleError, tensor, type Op, type Registry, type Tensor } from '@chainrule/core';
-import { value, valueRange, type ValueRange } from './arb.js';
+import { ChainruleError, tensor, sizeOf, type Op, type Registry, type Tensor } from '@chainrule/core';
+import { needInt, value, valueRange, type ValueRange } from './arb.js';
 import { describeTensor } from './flat.js';
 
 /** Options of {@link graph}. */
@@ -132,9 +132,10 @@ const describe = (inputs: readonly Tensor[], steps: readonly GraphStep[], output
 export const graph = (registry: Registry, options: GraphOptions = {}): fc.Arbitrary<RandomGraph> => {
   const maxNodes = options.maxNodes ?? 12, maxInputs = options.maxInputs ?? 3;
   const maxRank = options.maxRank ?? 2, maxDim = options.maxDim ?? 3;
-  for (const [k, v] of Object.entries({ maxNodes, maxInputs, maxRank, maxDim })) {
-    if (!Number.isInteger(v) || v < (k === 'maxRank' ? 0 : 1)) throw new ChainruleError('BadArgument', `arb.graph.${k}: expected a positive integer, got ${v}`);
-  }
+  needInt('arb.graph.maxNodes', maxNodes, 1);
+  needInt('arb.graph.maxInputs', maxInputs, 1);
+  needInt('arb.graph.maxRank', maxRank, 0);
+  needInt('arb.graph.maxDim', maxDim, 1);
   const range = options.range ?? 2;
   const limits = { margin: options.margin ?? 0.1, maxAbs: options.maxAbs ?? 1000, maxSize: options.maxSize ?? 64 };
   const cands = candidates(registry, options);
@@ -164,7 +165,7 @@ export const graph = (registry: Registry, options: GraphOptions = {}): fc.Arbitr
       const inputs = operands.map(([drop, ones]) => {
         const d = Math.min(drop, common.length);
         const s = common.slice(d).map((n, i) => (ones[i + d] ? 1 : n));
-        const size = s.reduce((a, b) => a * b, 1);
+        const size = sizeOf(s);
         const vals = values.slice(used, used + size);
         used += size;
         return tensor(vals, { shape: s, dtype: 'float64' });

@@ -157,6 +157,14 @@ describe('arb.graph', () => {
     expect(fc.stringify(g)).toContain('outputs:');
   });
 
+  it('rejects bad sizes with the option named, and allows rank 0', () => {
+    expect(() => arb.graph(registry, { maxNodes: 0 })).toThrow(/arb\.graph\.maxNodes: expected an integer ≥ 1, got 0/);
+    expect(() => arb.graph(registry, { maxRank: -1 })).toThrow(/arb\.graph\.maxRank: expected an integer ≥ 0, got -1/);
+    expect(() => arb.graph(registry, { maxDim: 1.5 })).toThrow(ChainruleError);
+    const [g] = fc.sample(arb.graph(registry, { maxRank: 0 }), { numRuns: 1, seed: 1 });
+    for (const x of g.inputs) expect(x.shape).toEqual([]);
+  });
+
   it('leaves out ops whose attrs do not decode and honours a filter', () => {
     const gs = fc.sample(arb.graph(registry, { filter: (op) => op.name !== 'core.exp' }), { numRuns: 50, seed: 2 });
     const names = new Set(gs.flatMap((g) => g.steps.map((s) => s.op.name)));

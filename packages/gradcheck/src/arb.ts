@@ -15,7 +15,13 @@ export interface ShapeOptions {
   readonly maxDim?: number;
 }
 
-const needInt = (where: string, v: number | undefined, min: number): void => {
+/**
+ * Throws a ChainruleError naming the option unless it is absent or an integer ≥ `min`.
+ *
+ * @example
+ * needInt('arb.shape.maxRank', -1, 0) // throws "arb.shape.maxRank: expected an integer ≥ 0, got -1"
+ */
+export const needInt = (where: string, v: number | undefined, min: number): void => {
   if (v !== undefined && !(Number.isInteger(v) && v >= min)) {
     throw new ChainruleError('BadArgument', `${where}: expected an integer ≥ ${min}, got ${v}`);
   }

@@ -139,6 +139,15 @@ describe('checkGrads finds wrong rules', () => {
     expect(f.where!.direction).toBeTypeOf('number');
   });
 
+  it('names pytree leaves by path, counting only the differentiated arguments', () => {
+    const bad = elementwise('test.sigmoidNoOneMinus3', σ, { vjp: ({ output: s, cotangent: g }) => [mul(g, s)] });
+    const params = { w: tensor([0.4, -0.8]), b: tensor([0.3]) };
+    // x is held fixed (argnums 0); the leaves of params come in sorted-key order: b, then w.
+    const f = (p: typeof params, x: Tensor) => [sum(mul(p.b, x)), bad(p.w)];
+    const r = failureOf(checkGrads(f, [params, tensor([2, 3])], { argnums: 0, modes: ['rev'], method: 'jacobian' }));
+    expect(r).toMatchObject({ kind: 'mismatch', check: 'VJP', where: { input: { index: 1, path: 'args[0].w' }, output: { index: 1, path: 'out[1]' } } });
+  });
+
   it('skips forward mode where an op has no JVP rule', () => {
     const noJvp = elementwise('test.sigmoidNoJvp', σ, { vjp: ({ output: s, cotangent: g }) => [goodSigmoidRule(s, g)] });
     const r = reportOf(checkGrads((x: Tensor) => noJvp(x), [tensor([0.2])], { order: 2 }));

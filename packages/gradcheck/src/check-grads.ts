@@ -574,8 +574,10 @@ export const checkGrads = (
   const native = o.precision === 'native';
   const dtype: DType = native ? firstDtype : 'float64';
   const defaults = DEFAULTS[dtype];
-  const paths = args.flatMap((a, i) => leafPaths(a, `args[${i}]`));
-  const owner = args.flatMap((a, i) => flatten(a)[0].map(() => i));
+  // args is an array, so its structure is one child per argument: each leaf's path and owning argument.
+  const perArg = def.kind === 'array' ? def.children.map((d, i) => leafPaths(d, `args[${i}]`)) : [];
+  const paths = perArg.flat();
+  const owner = perArg.flatMap((ps, i) => ps.map(() => i));
   // Copies (casts always copy), so the caller's tensors are never handed to f.
   const values = leaves.map((l) => toDtype(l, native && l instanceof Tensor ? l.dtype : dtype));
   const wrt = values.map((_, i) => i).filter((i) => argnums.includes(owner[i]));
@@ -609,7 +611,7 @@ export const checkGrads = (
     const before = snapshot(values);
     const out = f(...unflatten<unknown[]>(def, values));
     if (ctx.extraChecks) assertUnchanged('input mutation', 'the function', values, paths, before);
-    const F: Fn = { label: '', run, inputs: wrt.map((i) => values[i]), inNames: wrt.map((i) => paths[i]), outNames: leafPaths(out, 'out') };
+    const F: Fn = { label: '', run, inputs: wrt.map((i) => values[i]), inNames: wrt.map((i) => paths[i]), outNames: leafPaths(flatten(out)[1], 'out') };
     checkOrder(ctx, F, order);
   } catch (e) {
     if (e instanceof Failed) return left(e.failure);

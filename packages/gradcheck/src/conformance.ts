@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
-  ChainruleError, Registry, Tensor, cast, decodeGraph, encodeGraph, evaluate, formatErrors, jvp, key, foldIn, normal, trace, vjp,
+  ChainruleError, Registry, Tensor, cast, decodeGraph, encodeGraph, evaluate, formatErrors, jvp, key, foldIn, normal, sizeOf, trace, vjp,
   type DType, type Domain, type Op, type Shape,
 } from '@chainrule/core';
 import { checkGrads, type CheckGradsOptions, type Comparison, type GradCheckFailure } from './check-grads.js';
@@ -181,7 +181,7 @@ const checkInference = (op: Op<any>, s: OpSample, attrs: unknown): SampleFailure
     const inferred = op.infer(ins, attrs);
     if (isLeft(inferred)) return { check: 'inference', message: `infer rejected the case's ${dtype} inputs: ${inferred.left.message}` };
     const out = inferred.right;
-    const size = out.shape.reduce((a, b) => a * b, 1);
+    const size = sizeOf(out.shape);
     const data = op.forward(ins, attrs, out);
     const want = out.dtype === 'float64' ? Float64Array : Float32Array;
     if (!(data instanceof want)) {

@@ -1,31 +1,24 @@
 // Helpers shared by the checkers: pytree leaf paths, float64 copies, snapshots and readable positions.
 
-import { Tensor, cast, sizeOf, stridesOf, tensor, type DType, type Shape } from '@chainrule/core';
-
-const isPlainRecord = (x: unknown): x is Record<string, unknown> => {
-  if (typeof x !== 'object' || x === null) return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-};
+import { Tensor, cast, sizeOf, stridesOf, tensor, type DType, type Shape, type TreeDef } from '@chainrule/core';
 
 /**
- * The path of every leaf (tensor or number) of a pytree, in core's `flatten` order: arrays
- * by index, records by sorted key.
+ * The path of every leaf of a pytree, given its structure from core's `flatten`, in the
+ * order of `flatten`'s leaves: arrays by index, records by sorted key.
  *
  * @example
- * leafPaths({ w: tensor([1]), b: [tensor(0)] }, 'params') // ['params.b[0]', 'params.w']
+ * leafPaths(flatten({ w: tensor([1]), b: [tensor(0)] })[1], 'params') // ['params.b[0]', 'params.w']
  */
-export const leafPaths = (tree: unknown, root: string): string[] => {
+export const leafPaths = (def: TreeDef, root: string): string[] => {
   const out: string[] = [];
-  const stack: { value: unknown; path: string }[] = [{ value: tree, path: root }];
+  const stack: { def: TreeDef; path: string }[] = [{ def, path: root }];
   while (stack.length) {
-    const { value, path } = stack.pop()!;
-    if (value instanceof Tensor || typeof value === 'number') out.push(path);
-    else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}[${i}]` });
-    } else if (isPlainRecord(value)) {
-      const keys = Object.keys(value).sort();
-      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: value[keys[i]], path: `${path}.${keys[i]}` });
+    const { def: d, path } = stack.pop()!;
+    if (d.kind === 'leaf') out.push(path);
+    else if (d.kind === 'array') {
+      for (let i = d.children.length - 1; i >= 0; i--) stack.push({ def: d.children[i], path: `${path}[${i}]` });
+    } else if (d.kind === 'record') {
+      for (let i = d.keys.length - 1; i >= 0; i--) stack.push({ def: d.children[i], path: `${path}.${d.keys[i]}` });
     }
   }
   return out;

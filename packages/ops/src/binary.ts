@@ -2,21 +2,13 @@
 
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, noGradient, allocate, expandTo, inferBroadcast, unbroadcast, broadcastTangent, broadcastShapes, noAttrs,
-  tensor, add, sub, mul, log, type Op, type Aval, type Tensor, type FloatArray, type ShapeError,
+  defineOp, noGradient, allocate, expandTo, inferBroadcast, unbroadcast, broadcastTangent, broadcastShapes, noAttrs, sizeOf,
+  tensor, sub, mul, log, type Op, type Aval, type Tensor, type FloatArray, type ShapeError,
 } from '@chainrule/core';
 import type { Either } from 'fp-ts/lib/Either.js';
+import { addTangents } from './internal.js';
 
 export { add, sub, mul, div } from '@chainrule/core';
-
-const sized = (shape: readonly number[]): number => {
-  let n = 1;
-  for (let i = 0; i < shape.length; i++) n *= shape[i];
-  return n;
-};
-
-/** The sum of two possibly-absent tangents. */
-const addTangents = (x: Tensor | null, y: Tensor | null): Tensor | null => (x === null ? y : y === null ? x : add(x, y));
 
 /**
  * Elementwise aᵇ, broadcasting. Differentiable in both inputs where a > 0; for a < 0 the
@@ -34,7 +26,7 @@ export const pow: Op<{}> = defineOp({
   infer: inferBroadcast,
   forward: ([a, b], _, out) => {
     const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-    const o = allocate(out.dtype, sized(out.shape));
+    const o = allocate(out.dtype, sizeOf(out.shape));
     for (let i = 0; i < o.length; i++) o[i] = Math.pow(x[i], y[i]);
     return o;
   },
@@ -65,7 +57,7 @@ export const maximum: Op<{}> = defineOp({
   infer: inferBroadcast,
   forward: ([a, b], _, out) => {
     const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-    const o = allocate(out.dtype, sized(out.shape));
+    const o = allocate(out.dtype, sizeOf(out.shape));
     for (let i = 0; i < o.length; i++) o[i] = Math.max(x[i], y[i]);
     return o;
   },
@@ -93,7 +85,7 @@ export const minimum: Op<{}> = defineOp({
   infer: inferBroadcast,
   forward: ([a, b], _, out) => {
     const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-    const o = allocate(out.dtype, sized(out.shape));
+    const o = allocate(out.dtype, sizeOf(out.shape));
     for (let i = 0; i < o.length; i++) o[i] = Math.min(x[i], y[i]);
     return o;
   },
@@ -135,7 +127,7 @@ export const where: Op<{}> = defineOp({
   infer: inferWhere,
   forward: ([c, a, b], _, out) => {
     const s = expandTo(c, out.shape), x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-    const o = allocate(out.dtype, sized(out.shape));
+    const o = allocate(out.dtype, sizeOf(out.shape));
     for (let i = 0; i < o.length; i++) o[i] = s[i] !== 0 ? x[i] : y[i];
     return o;
   },
@@ -155,7 +147,7 @@ type Comparison = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'gre
 /** One loop per comparison (chosen once, outside the loop). */
 const compareKernel = (kind: Comparison, a: Tensor, b: Tensor, out: Aval): FloatArray => {
   const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-  const o = allocate(out.dtype, sized(out.shape));
+  const o = allocate(out.dtype, sizeOf(out.shape));
   const n = o.length;
   switch (kind) {
     case 'equal': for (let i = 0; i < n; i++) o[i] = x[i] === y[i] ? 1 : 0; break;

@@ -2,21 +2,15 @@
 
 import { left, right } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { defineOp, allocate, matmulInto, noAttrs, matmul, mul, add, type Op, type Aval, type ShapeError, type Tensor } from '@chainrule/core';
+import { defineOp, allocate, matmulInto, noAttrs, matmul, mul, type Op, type Aval, type ShapeError } from '@chainrule/core';
+import { addTangents, fmt } from './internal.js';
 
 export { matmul, type MatmulAttrs } from '@chainrule/core';
 
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-
-/** The sum of two possibly-absent tangents. */
-const addTangents = (x: Tensor | null, y: Tensor | null): Tensor | null => (x === null ? y : y === null ? x : add(x, y));
-
-/** Operand sizes of a dot product as one m×k by k×n matrix product (a vector is a 1×k row or a k×1 column). */
-const dotDims = (a: readonly number[], b: readonly number[]): { m: number; k: number; n: number; ka: number; kb: number } => {
+/** Operand sizes of a dot product as one m×ka by kb×n matrix product (a vector is a 1×k row or a k×1 column); infer checks ka = kb. */
+const dotDims = (a: readonly number[], b: readonly number[]): { m: number; ka: number; kb: number; n: number } => {
   const ra = a.length, rb = b.length;
-  const m = ra === 2 ? a[0] : 1, ka = a[ra - 1];
-  const kb = b[0], n = rb === 2 ? b[1] : 1;
-  return { m, k: ka, n, ka, kb };
+  return { m: ra === 2 ? a[0] : 1, ka: a[ra - 1], kb: b[0], n: rb === 2 ? b[1] : 1 };
 };
 
 const inferDot = ([a, b]: readonly Aval[]): Either<ShapeError, Aval> => {
@@ -45,9 +39,9 @@ export const dot: Op<{}> = defineOp({
   arity: 2,
   infer: inferDot,
   forward: ([a, b], _, out) => {
-    const { m, k, n } = dotDims(a.shape, b.shape);
+    const { m, ka, n } = dotDims(a.shape, b.shape);
     const o = allocate(out.dtype, m * n);
-    matmulInto(a.data, 0, b.data, 0, o, 0, m, k, n, false, false);
+    matmulInto(a.data, 0, b.data, 0, o, 0, m, ka, n, false, false);
     return o;
   },
   // ∂(a·b) = (g⊗b or g·bᵀ, a⊗g or aᵀ·g), by operand ranks

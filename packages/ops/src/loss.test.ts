@@ -4,7 +4,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ChainruleError, tensor, sigmoid, grad, sum, type DType, type Tensor } from '@chainrule/core';
 import { softmaxCrossEntropy, sigmoidCrossEntropy, binaryCrossEntropy, mse, huber } from './loss.js';
-import { lcg, draw, make, expectClose, checkVjp, checkJvp, checkSecondOrder } from '../test/fd-nn.js';
+import { draw, make, expectClose, checkVjp, checkJvp, checkSecondOrder } from '../test/fd-nn.js';
+import { lcg } from '../test/seeded.js';
 
 const DTYPES: readonly DType[] = ['float32', 'float64'];
 

@@ -4,11 +4,12 @@ import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, allocate, shapesEqual, sum, reshape, add, sub, mul, div, neg, log, sigmoid,
+  defineOp, allocate, noAttrs, shapesEqual, sum, reshape, sub, mul, div, neg, log, sigmoid,
   type Op, type Aval, type Tensor, type ShapeError,
 } from '@chainrule/core';
 import { clip } from './unary.js';
 import { greaterEqual, lessEqual } from './binary.js';
+import { addTangents, fmt } from './internal.js';
 
 export { softmaxCrossEntropy } from '@chainrule/core';
 
@@ -16,8 +17,6 @@ export { softmaxCrossEntropy } from '@chainrule/core';
 // value per example: the mean over the last axis, shape `pred.shape[:-1]` (Keras's
 // convention, and the per-example shape of softmaxCrossEntropy). For one output per
 // example, give shape [batch, 1]; average the result for a scalar training loss.
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /** Output of a per-example loss: same shapes and dtypes in, the last axis reduced out. */
 const inferPerExample = ([p, q]: readonly Aval[]): Either<ShapeError, Aval> => {
@@ -40,8 +39,6 @@ const rowScale = (g: Tensor, x: Aval): Tensor => mul(reshape(g, { shape: [...g.s
 /** The per-example mean of a per-element tangent. */
 const rowMean = (tangent: Tensor, x: Aval): Tensor => mul(sum(tangent, { axis: -1 }), 1 / lastDim(x));
 
-const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null => (a === null ? b : b === null ? a : add(a, b));
-
 /**
  * Sigmoid cross-entropy from logits, averaged over the last axis: for logit x and target
  * probability t, −t·log σ(x) − (1 − t)·log(1 − σ(x)), computed as the stable
@@ -53,7 +50,7 @@ const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null => (a ==
  */
 export const sigmoidCrossEntropy: Op<{}> = defineOp({
   name: 'ops.sigmoidCrossEntropy',
-  attrs: t.type({}),
+  attrs: noAttrs,
   arity: 2,
   infer: inferPerExample,
   forward: ([z, y], _, out) => {
@@ -85,6 +82,13 @@ export interface BinaryCrossEntropyAttrs {
 }
 
 const DEFAULT_EPSILON = 1e-7;
+
+/** ∂/∂p of the clamped binary cross-entropy per element, built from ops, with q = clip(p, ε, 1−ε): [ε ≤ p ≤ 1−ε]·(q − t)/(q·(1 − q)). */
+const bceSlopeP = (p: Tensor, q: Tensor, y: Tensor, eps: number): Tensor =>
+  mul(mul(greaterEqual(p, eps), lessEqual(p, 1 - eps)), div(sub(q, y), mul(q, sub(1, q))));
+
+/** ∂/∂t of the clamped binary cross-entropy per element: log(1 − q) − log q. */
+const bceSlopeT = (q: Tensor): Tensor => sub(log(sub(1, q)), log(q));
 
 /**
  * Binary cross-entropy from probabilities, averaged over the last axis:
@@ -123,14 +127,13 @@ export const binaryCrossEntropy: Op<BinaryCrossEntropyAttrs> = defineOp({
     const eps = attrs.epsilon ?? DEFAULT_EPSILON;
     const q = clip(p, { min: eps, max: 1 - eps });
     const gs = rowScale(g, p);
-    const inside = mul(greaterEqual(p, eps), lessEqual(p, 1 - eps));
-    return [mul(mul(gs, inside), div(sub(q, y), mul(q, sub(1, q)))), mul(gs, sub(log(sub(1, q)), log(q)))];
+    return [mul(gs, bceSlopeP(p, q, y, eps)), mul(gs, bceSlopeT(q))];
   },
   jvp: ({ inputs: [p, y], tangents: [tp, ty], attrs }) => {
     const eps = attrs.epsilon ?? DEFAULT_EPSILON;
     const q = clip(p, { min: eps, max: 1 - eps });
-    const dp = tp === null ? null : rowMean(mul(mul(tp, mul(greaterEqual(p, eps), lessEqual(p, 1 - eps))), div(sub(q, y), mul(q, sub(1, q)))), p);
-    const dy = ty === null ? null : rowMean(mul(ty, sub(log(sub(1, q)), log(q))), p);
+    const dp = tp === null ? null : rowMean(mul(tp, bceSlopeP(p, q, y, eps)), p);
+    const dy = ty === null ? null : rowMean(mul(ty, bceSlopeT(q)), p);
     return addTangents(dp, dy);
   },
   domains: [{ min: 0.05, max: 0.95 }, { min: 0, max: 1 }],
@@ -146,7 +149,7 @@ export const binaryCrossEntropy: Op<BinaryCrossEntropyAttrs> = defineOp({
  */
 export const mse: Op<{}> = defineOp({
   name: 'ops.mse',
-  attrs: t.type({}),
+  attrs: noAttrs,
   arity: 2,
   infer: inferPerExample,
   forward: ([p, y], _, out) => {

@@ -11,7 +11,8 @@ import {
   dropout, softmax, logSoftmax, type Padding,
 } from './nn.js';
 import { standardRegistry } from './registry.js';
-import { lcg, draw, make, randomTensor, expectClose, checkVjp, checkJvp, checkSecondOrder, distinctValuesArb, type TensorFn } from '../test/fd-nn.js';
+import { draw, make, randomTensor, expectClose, checkVjp, checkJvp, checkSecondOrder, distinctValuesArb, type TensorFn } from '../test/fd-nn.js';
+import { lcg } from '../test/seeded.js';
 
 const DTYPES: readonly DType[] = ['float32', 'float64'];
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);

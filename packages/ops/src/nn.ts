@@ -3,9 +3,10 @@
 import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { ChainruleError, defineOp, allocate, add, uniformArray, shapesEqual, type Op, type Aval, type Tensor, type ShapeError, type PRNGKey } from '@chainrule/core';
+import { ChainruleError, defineOp, allocate, inferSame, uniformArray, shapesEqual, type Op, type Aval, type Tensor, type ShapeError, type PRNGKey } from '@chainrule/core';
 import { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, samePadding, type Pads2d, type Pair } from './kernels/conv.js';
 import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './kernels/pool.js';
+import { addTangents, fmt } from './internal.js';
 
 export { softmax, logSoftmax } from '@chainrule/core';
 
@@ -55,7 +56,6 @@ const shape4 = checked<readonly number[]>(
 );
 
 const pairOf = (s: Size2 | undefined, fallback: Pair): Pair => (s === undefined ? fallback : typeof s === 'number' ? [s, s] : [s[0], s[1]]);
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 const fail = (message: string, tag: ShapeError['_tag'] = 'ShapeMismatch'): Either<ShapeError, never> => left({ _tag: tag, message });
 
 // ---------------------------------------------------------------------------------------
@@ -144,8 +144,6 @@ const inferBackprop = (dy: Aval, other: Aval, xShape: readonly number[], wShape:
   }
   return right({ shape: [...result], dtype: dy.dtype });
 };
-
-const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null => (a === null ? b : b === null ? a : add(a, b));
 
 /**
  * 2-D convolution (cross-correlation, as in TensorFlow and PyTorch) of an NHWC input with an
@@ -499,7 +497,7 @@ export const dropout: Op<DropoutAttrs> = defineOp({
   name: 'ops.dropout',
   attrs: t.type({ key: keyCodec, rate: rateCodec }),
   arity: 1,
-  infer: ([x]) => right({ shape: x.shape, dtype: x.dtype }),
+  infer: inferSame,
   forward: ([x], { key, rate }, out) => {
     const d = x.data, o = allocate(out.dtype, d.length);
     if (rate === 0) {

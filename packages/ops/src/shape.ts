@@ -7,15 +7,13 @@ import {
   defineOp, allocate, normalizeAxes, sizeOf, stridesOf, stridedOffsets, shapesEqual, reshape, zeros, formatErrors, ChainruleError,
   type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray,
 } from '@chainrule/core';
+import { fmt } from './internal.js';
 
 export { reshape, broadcastTo, oneHot } from '@chainrule/core';
 
 const bad = (message: string): Either<ShapeError, never> => left({ _tag: 'BadAttrs', message });
 const mismatch = (message: string): Either<ShapeError, never> => left({ _tag: 'ShapeMismatch', message });
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 const isInt = (n: number): boolean => Number.isInteger(n);
-
-const offsets = (shape: Shape, base: number, steps: readonly number[]): Int32Array => stridedOffsets(shape, steps, base);
 
 const gatherAt = (src: FloatArray, off: Int32Array, dtype: DType): FloatArray => {
   const o = allocate(dtype, off.length);
@@ -76,7 +74,7 @@ export const transpose: Op<TransposeAttrs> = defineOp({
     const p = permOf(x.shape.length, perm);
     const xs = stridesOf(x.shape);
     const steps = isLeft(p) ? xs : p.right.map((a) => xs[a]);
-    return gatherAt(x.data, offsets(out.shape, 0, steps), out.dtype);
+    return gatherAt(x.data, stridedOffsets(out.shape, steps), out.dtype);
   },
   // ∂transpose = g transposed by the inverse permutation
   vjp: ({ inputs: [x], cotangent: g, attrs: { perm } }) => {
@@ -216,7 +214,7 @@ export const slice: Op<SliceAttrs> = defineOp({
     const xs = stridesOf(x.shape);
     let base = 0;
     for (let d = 0; d < xs.length; d++) base += l.right.begin[d] * xs[d];
-    return gatherAt(x.data, offsets(out.shape, base, xs.map((s, d) => s * l.right.strides[d])), out.dtype);
+    return gatherAt(x.data, stridedOffsets(out.shape, xs.map((s, d) => s * l.right.strides[d]), base), out.dtype);
   },
   // ∂slice = g placed back into zeros at the window
   vjp: ({ inputs: [x], cotangent: g, attrs }) => {
@@ -262,7 +260,7 @@ export const unslice: Op<UnsliceAttrs> = defineOp({
     let base = 0;
     for (let d = 0; d < os.length; d++) base += (begin[d] ?? 0) * os[d];
     const steps = os.map((s, d) => s * (strides[d] ?? 1));
-    return scatterInto(allocate(out.dtype, sizeOf(out.shape)), offsets(x.shape, base, steps), x.data);
+    return scatterInto(allocate(out.dtype, sizeOf(out.shape)), stridedOffsets(x.shape, steps, base), x.data);
   },
   // ∂unslice = g sliced at the window
   vjp: ({ inputs: [x], cotangent: g, attrs: { begin, strides = [] } }) => [
@@ -591,7 +589,7 @@ export const pad: Op<PadAttrs> = defineOp({
     const os = stridesOf(out.shape);
     let base = 0;
     for (let d = 0; d < os.length; d++) base += paddings[d][0] * os[d];
-    return scatterInto(o, offsets(x.shape, base, os), x.data);
+    return scatterInto(o, stridedOffsets(x.shape, os, base), x.data);
   },
   // ∂pad = g sliced back to the interior
   vjp: ({ inputs: [x], cotangent: g, attrs: { paddings } }) => [slice(g, { begin: paddings.map((p) => p[0]), size: [...x.shape] })],

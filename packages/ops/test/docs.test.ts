@@ -1,3 +1,5 @@
+// docs/ops.md stays complete: every op of the standard library has a row there.
+
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { standardOps } from '../src/registry.js';

@@ -79,16 +79,7 @@ export const distinctValuesArb = (n: number, gap = 0.05): fc.Arbitrary<number[]>
     perm.map((p, i) => (p - n / 2) * gap + jitter[i]),
   );
 
-/** A small seeded generator of uniform numbers in [−1, 1): reproducible test data from one integer. */
-export const lcg = (seed: number): (() => number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  };
-};
-
-/** n values from a generator, mapped into [min, max). */
+/** n values from a generator of numbers in [−1, 1) (e.g. `lcg` of ./seeded.js), mapped into [min, max). */
 export const draw = (rand: () => number, n: number, min = -1, max = 1): number[] =>
   Array.from({ length: n }, () => min + ((rand() + 1) / 2) * (max - min));
 

@@ -1,3 +1,5 @@
+// The root README's first example runs as written, and its op count matches the standard library.
+
 import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';

@@ -1,12 +1,13 @@
+// Tests of the conv2d kernels: forward and both gradients against seven-loop references, adjoint identities, padding rules and argument checks.
+
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type { FloatArray } from '@chainrule/core';
+import type { DType, FloatArray } from '@chainrule/core';
 import {
   conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, samePadding,
   type Pads2d, type Pair,
 } from './conv.js';
-
-type DType = 'float32' | 'float64';
+import { lcg, randomArray } from '../../test/seeded.js';
 
 interface ConvCase {
   xShape: [number, number, number, number];
@@ -16,20 +17,6 @@ interface ConvCase {
   pads: Pads2d;
   dtype: DType;
 }
-
-const lcg = (seed: number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 * 2 - 1;
-  };
-};
-
-const randomArray = (dtype: DType, size: number, rand: () => number): FloatArray => {
-  const x = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
-  for (let i = 0; i < size; i++) x[i] = rand();
-  return x;
-};
 
 const outShape = ({ xShape: [n, h, w], wShape: [kh, kw, , o], strides, dilations, pads }: ConvCase) => [
   n,

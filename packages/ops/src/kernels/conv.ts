@@ -1,6 +1,6 @@
 // 2-D convolution kernels (NHWC input, HWIO filter) and their two gradients, as im2col + matmul.
 
-import { matmulInto, type FloatArray } from '@chainrule/core';
+import { matmulInto, sizeOf, type FloatArray } from '@chainrule/core';
 
 /** Explicit zero padding `[top, bottom, left, right]`, in input pixels. */
 export type Pads2d = readonly [number, number, number, number];
@@ -91,7 +91,7 @@ function convGeometry(xShape: readonly number[], wShape: readonly number[], stri
 }
 
 function expectLength(name: string, arr: FloatArray, shape: readonly number[]): void {
-  const size = shape.reduce((s, d) => s * d, 1);
+  const size = sizeOf(shape);
   if (arr.length !== size) {
     throw new RangeError(`conv2d: ${name} has ${arr.length} elements but its shape [${shape.join(', ')}] needs ${size}`);
   }

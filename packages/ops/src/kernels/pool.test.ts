@@ -1,10 +1,11 @@
+// Tests of the pooling kernels: max and average pooling and their gradients against per-window references and finite differences.
+
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type { FloatArray } from '@chainrule/core';
+import { sizeOf, type DType } from '@chainrule/core';
 import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './pool.js';
 import { convOutputSize, samePadding, type Pads2d, type Pair } from './conv.js';
-
-type DType = 'float32' | 'float64';
+import { lcg, randomArray } from '../../test/seeded.js';
 
 interface PoolCase {
   xShape: [number, number, number, number];
@@ -13,22 +14,6 @@ interface PoolCase {
   pads: Pads2d;
   dtype: DType;
 }
-
-const lcg = (seed: number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 * 2 - 1;
-  };
-};
-
-const randomArray = (dtype: DType, size: number, rand: () => number): FloatArray => {
-  const x = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
-  for (let i = 0; i < size; i++) x[i] = rand();
-  return x;
-};
-
-const sizeOf = (shape: readonly number[]) => shape.reduce((s, d) => s * d, 1);
 
 const outShape = ({ xShape: [n, h, w, c], window, strides, pads }: PoolCase) => [
   n, convOutputSize(h, window[0], strides[0], 1, pads[0], pads[1]), convOutputSize(w, window[1], strides[1], 1, pads[2], pads[3]), c,
