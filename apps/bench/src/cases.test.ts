@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { chainruleChain, chainruleMatmul, chainruleMlp } from './chainrule.js';
 import { CHAIN, MLP, chainData, mlpData, squareMatrix } from './problems.js';
-import { tfChain, tfMlp, useTfBackend, type TfBackend } from './tfjs.js';
-import { matmul, tensor } from '@chainrule/core';
+import { tfChain, tfMatmul, tfMlp, useTfBackend, type TfBackend } from './tfjs.js';
 
 /** The per-op chain's gradient by hand, in float64: forward values kept, then the chain rule backwards. */
 const referenceChainGrad = (): Float64Array => {
@@ -112,15 +111,30 @@ describe('MLP step', () => {
 });
 
 describe('matmul case', () => {
-  it('multiplies the seeded matrices (checked against plain loops)', () => {
-    const n = 64;
+  const n = 64;
+  /** Element (i, j) of the seeded product by plain loops in float64. */
+  const expectedAt = (i: number, j: number): number => {
     const a = squareMatrix(n, 1), b = squareMatrix(n, 2);
-    chainruleMatmul(n)(); // the body runs
-    const c = matmul(tensor(a, { shape: [n, n] }), tensor(b, { shape: [n, n] })).data;
-    for (const [i, j] of [[0, 0], [5, 17], [63, 63]]) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
-      expect(c[i * n + j]).toBeCloseTo(s, 4);
+    let s = 0;
+    for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
+    return s;
+  };
+  const checkProduct = (c: Float32Array): void => {
+    expect(c).toHaveLength(n * n);
+    for (const [i, j] of [[0, 0], [5, 17], [63, 63]]) expect(c[i * n + j], `(${i}, ${j})`).toBeCloseTo(expectedAt(i, j), 4);
+  };
+
+  it('the chainrule body multiplies the seeded matrices (checked against plain loops)', () => {
+    checkProduct(chainruleMatmul(n)());
+  });
+
+  it.each(['cpu', 'wasm'] as const)('the tfjs-%s body multiplies the same matrices', async (backend: TfBackend) => {
+    await useTfBackend(backend);
+    const { run, dispose } = tfMatmul(n);
+    try {
+      checkProduct(run());
+    } finally {
+      dispose();
     }
   });
 });

@@ -15,17 +15,16 @@ export interface MlpParams {
 }
 
 /**
- * The body of the matmul case: one n×n float32 product, eager.
+ * The body of the matmul case: one n×n float32 product of the seeded matrices, eager; the
+ * body returns the product.
  *
  * @example
- * const run = chainruleMatmul(512); run()
+ * const run = chainruleMatmul(512); run() // Float32Array of 512·512 values
  */
-export const chainruleMatmul = (n: number): (() => void) => {
+export const chainruleMatmul = (n: number): (() => Float32Array) => {
   const a = tensor(squareMatrix(n, 1), { shape: [n, n] });
   const b = tensor(squareMatrix(n, 2), { shape: [n, n] });
-  return () => {
-    matmul(a, b);
-  };
+  return () => matmul(a, b).data as Float32Array;
 };
 
 /** Mean softmax cross-entropy of the 784 → 256 (sigmoid) → 10 network on one batch. */

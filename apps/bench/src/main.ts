@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatTable, formatVerdict, makeReport } from './report.js';
-import { runBenchmarks, type CaseName } from './run.js';
+import { CASES, runBenchmarks, type CaseName } from './run.js';
 import { tfVersion } from './tfjs.js';
 
 const USAGE = `usage: node apps/bench/dist/main.js [--quick] [--repeat N] [--cases matmul,mlp-step,per-op] [--out FILE]
@@ -14,8 +14,6 @@ const USAGE = `usage: node apps/bench/dist/main.js [--quick] [--repeat N] [--cas
   --repeat N   run the suite N times; each figure is the median over runs (default 1)
   --cases      comma-separated subset of matmul, mlp-step, per-op (default all)
   --out FILE   where to write the JSON report (default bench-results/latest.json at the repo root)`;
-
-const CASES: readonly CaseName[] = ['matmul', 'mlp-step', 'per-op'];
 
 /** The workspace root (where pnpm-workspace.yaml is), or the working directory. */
 const workspaceRoot = (): string => {

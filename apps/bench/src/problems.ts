@@ -1,6 +1,6 @@
 // The benchmark problems as plain data, so every library starts from identical numbers.
 
-import { key, split, uniformArray, type PRNGKey } from '@chainrule/core';
+import { key, split, uniform, uniformArray, type PRNGKey } from '@chainrule/core';
 
 /** Sizes of the MLP training-step problem: 784 → 256 (sigmoid) → 10, batch 128. */
 export const MLP = { inputs: 784, hidden: 256, classes: 10, batch: 128, learningRate: 0.1 } as const;
@@ -22,12 +22,7 @@ export interface MlpData {
 }
 
 /** `n` float32 values uniform in [lo, hi), from a chainrule PRNG key. */
-const uniformValues = (k: PRNGKey, n: number, lo: number, hi: number): Float32Array => {
-  const u = uniformArray(k, n);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * u[i];
-  return out;
-};
+const uniformValues = (k: PRNGKey, n: number, lo: number, hi: number): Float32Array => uniform(k, [n], { min: lo, max: hi }).data as Float32Array;
 
 const glorot = (k: PRNGKey, fanIn: number, fanOut: number): Float32Array => {
   const limit = Math.sqrt(6 / (fanIn + fanOut));

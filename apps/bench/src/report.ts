@@ -38,7 +38,7 @@ export const formatTable = (rows: readonly Row[]): string => {
  * per-op overhead under 20 µs (and under the best peer's).
  *
  * @example
- * formatVerdict(rows) // ['MLP step vs tfjs-wasm: 0.80× (bar > 1×): below the bar', ...]
+ * formatVerdict(rows) // ['MLP step vs tfjs-wasm: 0.80× (bar: above 1×): below the bar', ...]
  */
 export const formatVerdict = (rows: readonly Row[]): string[] => {
   const lines: string[] = [];

@@ -20,8 +20,16 @@ export interface Stat {
   readonly samples: readonly number[];
 }
 
-/** The benchmark cases. */
-export type CaseName = 'matmul' | 'mlp-step' | 'per-op';
+/**
+ * The benchmark cases, in the order they run.
+ *
+ * @example
+ * runBenchmarks({ quick: true, cases: CASES.filter((c) => c !== 'matmul') })
+ */
+export const CASES = ['matmul', 'mlp-step', 'per-op'] as const;
+
+/** One of {@link CASES}. */
+export type CaseName = (typeof CASES)[number];
 
 /** One line of the result table. */
 export interface Row {
@@ -104,7 +112,7 @@ const race = async (
 const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
   const timing = options.quick ? QUICK : FULL;
   const log = options.log ?? (() => undefined);
-  const cases = options.cases ?? ['matmul', 'mlp-step', 'per-op'];
+  const cases = options.cases ?? CASES;
   const rows: RawRow[] = [];
   const pick = (m: Record<string, Measured>, chainrule: string): Record<Library, Measured> => ({
     chainrule: m[chainrule],
@@ -117,7 +125,7 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
     for (const n of sizes) {
       const gflops = (s: number): number => (2 * n * n * n) / s / 1e9;
       log(`matmul n=${n} (GFLOP/s)`);
-      const entries = [{ key: 'chainrule', body: chainruleMatmul(n) }, ...(await peerEntries(() => tfMatmul(n), (run) => run()))];
+      const entries = [{ key: 'chainrule', body: chainruleMatmul(n) }, ...(await peerEntries(() => tfMatmul(n), (run) => void run()))];
       const m = await race(entries, timing, gflops, log);
       rows.push({ case: 'matmul', label: `matmul n=${n}`, unit: 'GFLOP/s', higherIsBetter: true, values: pick(m, 'chainrule') });
     }
@@ -154,9 +162,10 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
   return rows;
 };
 
-const combine = (runs: readonly (readonly Measured[])[]): Stat => {
-  const medians = runs.map((r) => r[0].median);
-  return { median: median(medians), runs: medians, samples: runs[runs.length - 1][0].samples };
+/** One library's figures of one row over all runs: the median of the runs' medians. */
+const combine = (runs: readonly Measured[]): Stat => {
+  const medians = runs.map((r) => r.median);
+  return { median: median(medians), runs: medians, samples: runs[runs.length - 1].samples };
 };
 
 /**
@@ -176,7 +185,7 @@ export const runBenchmarks = async (options: RunOptions): Promise<Row[]> => {
     all.push(await runOnce(options));
   }
   return all[0].map((first, i): Row => {
-    const stat = (lib: Library): Stat => combine(all.map((rows) => [rows[i].values[lib]]));
+    const stat = (lib: Library): Stat => combine(all.map((rows) => rows[i].values[lib]));
     const chainrule = stat('chainrule');
     const peers = { 'tfjs-cpu': stat('tfjs-cpu'), 'tfjs-wasm': stat('tfjs-wasm') };
     return {

@@ -43,19 +43,21 @@ export interface Disposable<T> {
 }
 
 /**
- * The body of the matmul case on the active backend: one n×n float32 product, read back.
+ * The body of the matmul case on the active backend: one n×n float32 product of the seeded
+ * matrices, read back; the body returns it.
  *
  * @example
  * const { run, dispose } = tfMatmul(512); run(); dispose()
  */
-export const tfMatmul = (n: number): Disposable<() => void> => {
+export const tfMatmul = (n: number): Disposable<() => Float32Array> => {
   const a = tf.tensor2d(squareMatrix(n, 1), [n, n]);
   const b = tf.tensor2d(squareMatrix(n, 2), [n, n]);
   return {
     run: () => {
       const c = tf.matMul(a, b);
-      c.dataSync();
+      const values = c.dataSync() as Float32Array;
       c.dispose();
+      return values;
     },
     dispose: () => tf.dispose([a, b]),
   };

@@ -5,9 +5,6 @@ import { maximum, minimum, sqrt } from './ops.js';
 import { asDtype, scalar, zerosLike, HYPER_DTYPE, type EmptyState, type GradientTransformation } from './transform.js';
 import { checkFlag, checkNumber, checkOptions, fail } from './validate.js';
 
-/** `x` as a tensor of `like`'s dtype (hyperparameter tensors are float64, leaves may be float32). */
-const to = (x: Tensor, like: Tensor): Tensor => asDtype(x, like.dtype);
-
 const needParams = (where: string, params: unknown): void => {
   if (params === undefined) throw new ChainruleError('BadArgument', `${where}: update needs the params (pass them as the third argument)`);
 };
@@ -79,7 +76,7 @@ export const clipByGlobalNorm = (maxNorm: number): GradientTransformation<EmptyS
     init: () => ({}),
     update: (updates) => {
       const factor = div(maxNorm, maximum(globalNorm(updates), maxNorm));
-      return { updates: treeMap((u) => mul(u, to(factor, u)), updates), state: {} };
+      return { updates: treeMap((u) => mul(u, asDtype(factor, u.dtype)), updates), state: {} };
     },
   };
 };
@@ -120,7 +117,7 @@ export const sgdMomentum = (options: SgdMomentumOptions): GradientTransformation
     init: (params) => ({ count: scalar(0), buffer: zerosLike(params) }),
     update: (updates, state) => {
       const gScale = sub(1, mul(damp, minimum(state.count, 1)));
-      const buffer = treeMap((b, g) => add(mul(b, mu), mul(g, to(gScale, g))), state.buffer, updates);
+      const buffer = treeMap((b, g) => add(mul(b, mu), mul(g, asDtype(gScale, g.dtype))), state.buffer, updates);
       const out = nesterov ? treeMap((g, b) => add(g, mul(b, mu)), updates, buffer) : (buffer as typeof updates);
       return { updates: out, state: { count: add(state.count, 1), buffer } };
     },
@@ -167,7 +164,7 @@ export const scaleByAdam = (options: ScaleByAdamOptions = {}): GradientTransform
       const bc1 = sub(1, powStep(b1, t)), bc2 = sub(1, powStep(b2, t));
       const mu = treeMap((m, g) => add(mul(m, b1), mul(g, 1 - b1)), state.mu, updates);
       const nu = treeMap((v, g) => add(mul(v, b2), mul(mul(g, g), 1 - b2)), state.nu, updates);
-      const out = treeMap((m, v) => div(div(m, to(bc1, m)), add(sqrt(div(v, to(bc2, v))), eps)), mu, nu);
+      const out = treeMap((m, v) => div(div(m, asDtype(bc1, m.dtype)), add(sqrt(div(v, asDtype(bc2, v.dtype))), eps)), mu, nu);
       return { updates: out as typeof updates, state: { count: t, mu, nu } };
     },
   };

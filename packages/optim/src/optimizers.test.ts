@@ -109,6 +109,27 @@ describe('adam, adamw, rmsprop: three steps by hand and against a plain-number r
     expect(x2).toBeCloseTo(x1 - (0.01 * x1) / (Math.sqrt(v) + 1e-8), 14);
   });
 
+  // Three steps each on ½x² from x = 1 (g = x), worked out by hand to 10 digits; ε = 1e-8 moves the 9th.
+  const threeByHand: [string, GradientTransformation, number[]][] = [
+    // t = 1: m = 0.1, v = 0.001, m̂ = v̂ = 1 → x = 1 − 0.1/(1 + ε) = 0.900000001
+    // t = 2: g = 0.900000001, m = 0.18, v = 0.001809, m̂ = 0.18/0.19 = 0.9473684216, v̂ = 0.001809/0.001999 = 0.9049524771
+    //        → x = 0.900000001 − 0.1·0.9473684216/(√v̂ + ε = 0.9512899117) = 0.8004122297
+    // t = 3: g = 0.8004122297, m = 0.2420412231, v = 0.002447850739, m̂ = m/0.271 = 0.8931410445,
+    //        v̂ = v/0.002997001 = 0.8167667409 → x = 0.8004122297 − 0.1·0.8931410445/0.9037514918 = 0.7015862745
+    ['adam lr 0.1', adam({ learningRate: 0.1 }), [0.900000001, 0.8004122297, 0.7015862745]],
+    // as adam, but x ← 0.99x before each step (lr·wd = 0.01), with g taken before the decay:
+    // t = 1: 0.99 − 0.1/(1 + ε) = 0.890000001
+    // t = 2: g = 0.890000001, m = 0.179, v = 0.0017911, m̂ = 0.9421052637, v̂ = 0.8959979999 → 0.99·g − 0.1·m̂/(√v̂ + ε) = 0.8811000010 − 0.0995281440 = 0.781571857
+    // t = 3: g = 0.781571857, m = 0.2392571858, v = 0.002400163469, m̂ = 0.8828678442, v̂ = 0.8008550779 → 0.7737561384 − 0.0986549152 = 0.6751012232
+    ['adamw lr 0.1, wd 0.1', adamw({ learningRate: 0.1, weightDecay: 0.1 }), [0.890000001, 0.781571857, 0.6751012232]],
+    // v = 0.01, 0.0099 + 0.01·0.90000001² = 0.01800000018, 0.0178200002 + 0.01·0.8329179753² = 0.02475752371;
+    // x = 1 − 0.01/(0.1 + ε) = 0.90000001, − 0.01·0.90000001/0.1341640893 = 0.8329179753, − 0.01·0.8329179753/0.1573452473 = 0.779982282
+    ['rmsprop lr 0.01', rmsprop({ learningRate: 0.01 }), [0.90000001, 0.8329179753, 0.779982282]],
+  ];
+  it.each(threeByHand)('%s: three steps on ½x² by hand', (_name, opt, expected) => {
+    expectClose(run(opt, halfSquare, start(), 3), expected.map((v) => [v]), 8);
+  });
+
   // A pytree with two leaves and different curvatures: f = ½(w₀² + 3w₁²) + b², so g = (w₀, 3w₁, 2b).
   const curvature = [1, 3, 2];
   const loss = (p: { w: Tensor; b: Tensor }): Tensor => add(mul(0.5, sum(mul(mul(p.w, p.w), f64([1, 3])))), sum(mul(p.b, p.b)));

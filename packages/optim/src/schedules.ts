@@ -8,6 +8,9 @@ import { checkNumber, checkOptions, checkFlag, fail } from './validate.js';
 /** `clamp(x, lo, hi)` on scalars. */
 const clamp = (x: Tensor, lo: number, hi: number): Tensor => minimum(maximum(x, lo), hi);
 
+/** The cosine factor `½(1 + cos(π · clamp(t, 0, D)/D))`: 1 at t = 0, 0 from t = D on. */
+const halfCosine = (step: Tensor | number, steps: number): Tensor => mul(0.5, add(1, cos(mul(Math.PI / steps, clamp(asStep(step), 0, steps)))));
+
 /**
  * The same value at every step.
  *
@@ -165,10 +168,7 @@ export const cosineDecay = (options: CosineDecayOptions): Schedule => {
   const init = checkNumber(fn, 'initValue', options.initValue);
   const steps = checkNumber(fn, 'decaySteps', options.decaySteps, { min: 0, minExclusive: true });
   const alpha = checkNumber(fn, 'alpha', options.alpha ?? 0);
-  return (step) => {
-    const c = mul(0.5, add(1, cos(mul(Math.PI / steps, clamp(asStep(step), 0, steps)))));
-    return mul(init, add(mul(1 - alpha, c), alpha));
-  };
+  return (step) => mul(init, add(mul(1 - alpha, halfCosine(step, steps)), alpha));
 };
 
 /** Options of {@link warmupCosineDecay}. */
@@ -202,11 +202,7 @@ export const warmupCosineDecay = (options: WarmupCosineDecayOptions): Schedule =
   const warmup = checkNumber(fn, 'warmupSteps', options.warmupSteps, { min: 0, integer: true });
   const total = checkNumber(fn, 'decaySteps', options.decaySteps, { min: warmup, minExclusive: true });
   const end = checkNumber(fn, 'endValue', options.endValue ?? 0);
-  const d = total - warmup;
-  const decay: Schedule = (step) => {
-    const c = mul(0.5, add(1, cos(mul(Math.PI / d, clamp(asStep(step), 0, d)))));
-    return add(end, mul(peak - end, c));
-  };
+  const decay: Schedule = (step) => add(end, mul(peak - end, halfCosine(step, total - warmup)));
   if (warmup === 0) return decay;
   return joinSchedules([linearSchedule({ initValue: init, endValue: peak, transitionSteps: warmup }), decay], [warmup]);
 };

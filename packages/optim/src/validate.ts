@@ -3,7 +3,7 @@
 import { ChainruleError } from '@chainrule/core';
 import type { ScalarOrSchedule } from './transform.js';
 
-/** A numeric range check: `lo`/`hi` bounds, each inclusive or exclusive. */
+/** A numeric range check: optional `min`/`max` bounds, each inclusive unless marked exclusive, and an optional integer test. */
 export interface Range {
   readonly min?: number;
   readonly max?: number;
