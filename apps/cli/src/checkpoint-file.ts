@@ -20,7 +20,8 @@ export interface OpenedCheckpoint {
  */
 export const openCheckpoint = async (path: string): Promise<Either<string, OpenedCheckpoint>> => {
   const loaded = await loadCheckpoint(path);
-  if (isLeft(loaded)) return left(`${path}: ${loaded.left.message}`);
+  // loadCheckpoint's messages name the file already
+  if (isLeft(loaded)) return left(loaded.left.message);
   const run = decodeRunConfig(loaded.right.config);
   if (isLeft(run)) return left(`${path}: not written by chainrule train (${run.left})`);
   return right({ checkpoint: loaded.right, run: run.right });

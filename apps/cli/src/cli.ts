@@ -6,7 +6,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { decodeFlags } from './flags.js';
 import type { Io } from './io.js';
-import { ACTIVATIONS, DATASETS, MODELS, OPTIMIZERS } from './setup.js';
+import { ACTIVATIONS, DATASETS, MODELS, OPTIMIZERS, PRESETS } from './setup.js';
 import { EXIT, trainCommand, trainFlagsCodec } from './commands/train.js';
 import { evalCommand, evalFlagsCodec } from './commands/evaluate.js';
 import { predictCommand, predictFlagsCodec } from './commands/predict.js';
@@ -15,9 +15,10 @@ import { benchCommand } from './commands/bench.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-const MAIN_JOB = `With no command, trains the seed's network (784 → 128 sigmoid → 10, softmax
-cross-entropy, SGD with momentum 0.9, lr 0.2, batch 32, 10 epochs) on MNIST
-(8,000 train / 2,000 test digits) and prints the test accuracy.`;
+const mnist = PRESETS.mnist;
+const MAIN_JOB = `With no command, trains the seed's network (784 → ${mnist.hidden.join(' → ')} ${mnist.activation} → 10, softmax
+cross-entropy, SGD with momentum ${mnist.momentum}, lr ${mnist.learningRate}, batch ${mnist.batchSize}, ${mnist.epochs} epochs) on MNIST
+(${mnist.trainSize.toLocaleString('en-US')} train / ${mnist.testSize.toLocaleString('en-US')} test digits) and prints the test accuracy.`;
 
 /**
  * Runs the CLI on arguments (without `node` and the script) and resolves to the exit code:

@@ -3,7 +3,12 @@
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
 
-/** `--kebab-case` spelling of an option key as commander stores it (camelCase). */
+/**
+ * `--kebab-case` spelling of an option key as commander stores it (camelCase).
+ *
+ * @example
+ * flagName('batchSize') // '--batch-size'
+ */
 export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 const show = (u: unknown): string => (typeof u === 'string' ? `'${u}'` : JSON.stringify(u));

@@ -81,7 +81,8 @@ export const PRESETS: Readonly<Record<DatasetName, Preset>> = {
 
 /**
  * Defaults of `--model cnn` on MNIST that differ from the dataset's: conv 16 → pool → conv 32
- * → pool → dense 10 (ReLU), SGD momentum 0.9 with lr 0.05 decayed by a cosine over 6 epochs.
+ * → pool → dense 64 → dense 10 (ReLU; `cnn()`'s hidden layer kept), SGD momentum 0.9 with lr
+ * 0.05 decayed by a cosine over 6 epochs.
  * Measured on the default split: 97.3% after 5 such epochs; a constant lr 0.05 hovered at
  * 96.7–97.0%, the 8/16-filter network at 96.4%.
  *

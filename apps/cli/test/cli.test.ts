@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { NEVER } from 'rxjs';
+import { NEVER, Subject } from 'rxjs';
 import { decodeCheckpoint } from '@chainrule/train';
 import { run } from '../src/cli.js';
 import type { Io } from '../src/io.js';
@@ -150,7 +150,8 @@ describe('train --json on xor, then eval and predict on its checkpoint', () => {
     writeFileSync(broken, readFileSync(ckpt, 'utf8').slice(0, 200));
     const r = cli('eval', broken);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(broken);
+    expect(r.stderr.split(broken)).toHaveLength(2); // named once
+    expect(r.stderr).toContain('not valid JSON');
   });
 
   it('inspect shows the forward and gradient graphs of the checkpoint', () => {
@@ -206,5 +207,37 @@ describe('Ctrl-C', () => {
     expect(resumed.code).toBe(0);
     const first = jsonLines(resumed.stdout).find((l) => l.type === 'step')!;
     expect(first.step).toBe((done.step as number) + 1);
+  });
+});
+
+describe('Ctrl-C twice', () => {
+  it('the second one quits at once with 130, saying the checkpoint file holds the last completed checkpoint', async () => {
+    const ckpt = path.join(dir, 'twice.ckpt.json');
+    const interrupts = new Subject<void>();
+    let stdout = '', stderr = '';
+    const exits: { code: number; doneWritten: boolean }[] = [];
+    const io: Io = {
+      stdout: {
+        write: (s: string) => {
+          stdout += s;
+          if (exits.length === 0 && s.includes('"type":"epoch"')) {
+            interrupts.next();
+            interrupts.next();
+          }
+        },
+      },
+      stderr: { write: (s: string) => (stderr += s) },
+      interactive: false,
+      interrupts,
+      // the real exit ends the process; this one records the call, so the run goes on to its end
+      exit: (code: number) => {
+        exits.push({ code, doneWritten: stdout.includes('"type":"done"') });
+        return undefined as never;
+      },
+    };
+    await run(['train', '--dataset', 'spirals', '--epochs', '1000', '--json', '--out', ckpt], io);
+    expect(exits).toEqual([{ code: 130, doneWritten: false }]);
+    expect(stderr).toContain('stopping after this step (Ctrl-C again to quit at once)');
+    expect(stderr).toContain(`quit; ${ckpt} holds the last completed checkpoint.`);
   });
 });

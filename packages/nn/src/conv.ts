@@ -97,7 +97,8 @@ export interface Pool2dOptions {
   readonly padding?: Padding;
 }
 
-const poolFromSpec = (spec: Pool2dSpec): Layer<Pool2dSpec> => {
+/** @internal builds a pooling layer from its (validated) spec */
+export const pool2dFromSpec = (spec: Pool2dSpec): Layer<Pool2dSpec> => {
   const { poolSize, strides, padding } = spec;
   const pool = spec.type === 'maxPool2d' ? maxPoolOp : avgPoolOp;
   return {
@@ -112,9 +113,6 @@ const poolFromSpec = (spec: Pool2dSpec): Layer<Pool2dSpec> => {
   };
 };
 
-/** @internal builds a pooling layer from its (validated) spec */
-export const pool2dFromSpec = poolFromSpec;
-
 /**
  * Max pooling over `poolSize` windows of the two spatial axes of an NHWC batch. No params.
  *
@@ -123,7 +121,7 @@ export const pool2dFromSpec = poolFromSpec;
  */
 export const maxPool2d = (poolSize: number | Pair, options: Pool2dOptions = {}): Layer<Pool2dSpec> => {
   const size = asPair('maxPool2d', 'poolSize', poolSize);
-  return poolFromSpec({ type: 'maxPool2d', poolSize: size, strides: asPair('maxPool2d', 'strides', options.strides ?? size), padding: options.padding ?? 'valid' });
+  return pool2dFromSpec({ type: 'maxPool2d', poolSize: size, strides: asPair('maxPool2d', 'strides', options.strides ?? size), padding: options.padding ?? 'valid' });
 };
 
 /**
@@ -134,5 +132,5 @@ export const maxPool2d = (poolSize: number | Pair, options: Pool2dOptions = {}):
  */
 export const avgPool2d = (poolSize: number | Pair, options: Pool2dOptions = {}): Layer<Pool2dSpec> => {
   const size = asPair('avgPool2d', 'poolSize', poolSize);
-  return poolFromSpec({ type: 'avgPool2d', poolSize: size, strides: asPair('avgPool2d', 'strides', options.strides ?? size), padding: options.padding ?? 'valid' });
+  return pool2dFromSpec({ type: 'avgPool2d', poolSize: size, strides: asPair('avgPool2d', 'strides', options.strides ?? size), padding: options.padding ?? 'valid' });
 };

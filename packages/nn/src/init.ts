@@ -98,4 +98,7 @@ export type InitializerName = keyof typeof initializers;
  * @example
  * initializerNameCodec.decode('heNormal') // right('heNormal')
  */
-export const initializerNameCodec = t.keyof({ glorotUniform: null, glorotNormal: null, heNormal: null, heUniform: null, zeros: null }, 'InitializerName');
+export const initializerNameCodec = t.keyof(
+  { glorotUniform: null, glorotNormal: null, heNormal: null, heUniform: null, zeros: null } satisfies Record<InitializerName, null>,
+  'InitializerName',
+);

@@ -96,5 +96,6 @@ describe('activation', () => {
   });
   it('rejects an unknown name', () => {
     expect(() => activation('swish' as 'relu')).toThrow(/unknown activation 'swish'/);
+    expect(() => activation('toString' as 'relu')).toThrow(/unknown activation 'toString'/);
   });
 });

@@ -122,7 +122,8 @@ const activationFns: Record<ActivationName, (x: Tensor) => Tensor> = {
  * sequential({ inputShape: [2], layers: [dense(8), activation('tanh'), dense(2)] })
  */
 export const activation = (name: ActivationName): Layer<ActivationSpec> => {
-  const fn = activationFns[name];
+  // own keys only: a name such as 'toString' must not find Object.prototype's
+  const fn = Object.hasOwn(activationFns, name) ? activationFns[name] : undefined;
   if (fn === undefined) throw new ChainruleError('BadArgument', `activation: unknown activation '${String(name)}' (expected one of ${Object.keys(activationFns).join(', ')})`);
   return {
     spec: { type: 'activation', activation: name },

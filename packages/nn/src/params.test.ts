@@ -1,8 +1,8 @@
 // Tests of the params helpers: counting scalars and comparing params with an outline.
 
 import { describe, it, expect } from 'vitest';
-import { tensor, zeros } from '@chainrule/core';
-import { checkParams, countParams, type ParamShapes } from './params.js';
+import { tensor, trace, zeros } from '@chainrule/core';
+import { checkParams, countParams, paramNames, type ParamShapes } from './params.js';
 
 describe('countParams', () => {
   it('adds the sizes of every tensor in the tree', () => {
@@ -23,5 +23,19 @@ describe('checkParams', () => {
     expect(checkParams(outline, [{ w: zeros([2, 3]), b: zeros([3]) }])).toMatch(/expected 2 entries, got 1/);
     expect(checkParams(outline, { w: tensor(1) })).toMatch(/at \(root\): expected an array of 2/);
     expect(checkParams(outline, [{ w: [1], b: zeros([3]) }, {}])).toMatch(/at \[0\]\.w: expected a tensor/);
+  });
+});
+
+describe('paramNames', () => {
+  it('names each leaf by its path, arrays by index and records by sorted key', () => {
+    expect(paramNames([{ w: zeros([2, 3]), b: zeros([3]) }, {}, { w: zeros([3, 1]) }])).toEqual(['params[0].b', 'params[0].w', 'params[2].w']);
+    expect(paramNames({ z: zeros([1]), a: [zeros([1]), zeros([1])] }, 'p')).toEqual(['p.a[0]', 'p.a[1]', 'p.z']);
+  });
+  it('follows the order in which trace makes the leaves graph inputs', () => {
+    // every leaf has its own size, so the traced input shapes show which leaf became which input
+    const params = { dense: { w: zeros([5]), b: zeros([2]) }, out: [zeros([3]), zeros([4])] };
+    const g = trace((p: typeof params) => p.out[0], params);
+    expect(g.inputs.map((id) => g.nodes[id].shape)).toEqual([[2], [5], [3], [4]]);
+    expect(paramNames(params)).toEqual(['params.dense.b', 'params.dense.w', 'params.out[0]', 'params.out[1]']);
   });
 });

@@ -26,6 +26,7 @@ describe('dataset', () => {
     expect(rowIds(take(ds, 2).x)).toEqual([0, 1]);
     expect(gatherRows(ds.x, [5], 'float64').dtype).toBe('float64');
     expect(() => gatherRows(ds.x, [6])).toThrow(/index 6 is out of range/);
+    expect(rowIds(gatherRows(ds.x, [5, 4, 3, 2], 'float32', 2))).toEqual([3, 2]); // from 2 to the end
   });
   it('shuffle is a seeded permutation', () => {
     const ds = numbered(20);

@@ -60,8 +60,15 @@ export const dataset = (x: Tensor, y: Tensor, options: DatasetOptions = {}): Dat
   return Object.freeze({ name, x, y, size, featureShape: Object.freeze(x.shape.slice(1)), numClasses });
 };
 
-/** Copies rows `indices` (in that order) of a `[n, ...]` tensor into a new tensor, optionally in another dtype. */
-export const gatherRows = (t: Tensor, indices: ArrayLike<number>, dtype: DType = t.dtype, from = 0, count = indices.length): Tensor => {
+/**
+ * Copies rows `indices` (in that order) of a `[n, ...]` tensor into a new tensor, optionally
+ * in another dtype; `from` and `count` pick a slice of `indices` without copying it.
+ *
+ * @example
+ * gatherRows(ds.x, [4, 1])                       // rows 4 and 1
+ * gatherRows(ds.x, order, 'float64', 32, 32)     // the second batch of 32 of an epoch order, as float64
+ */
+export const gatherRows = (t: Tensor, indices: ArrayLike<number>, dtype: DType = t.dtype, from = 0, count = indices.length - from): Tensor => {
   const row = t.size / Math.max(1, t.shape[0]);
   const src = t.data;
   const out = allocate(dtype, count * row);

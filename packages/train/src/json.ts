@@ -67,7 +67,13 @@ const encodeTree = (tree: unknown): TreeJson => {
   return null;
 };
 
-/** A number that may be NaN or infinite, as JSON: non-finite values become null. */
+/**
+ * A number that may be NaN or infinite, as JSON: non-finite values become null (and null
+ * decodes to NaN).
+ *
+ * @example
+ * numberOrNull.encode(NaN) // null
+ */
 export const numberOrNull = new t.Type<number, number | null, unknown>(
   'NumberOrNaN',
   (u): u is number => typeof u === 'number',
@@ -88,7 +94,12 @@ const confusionCodec = new t.Type<ConfusionMatrix, { classes: number; counts: nu
   (m) => ({ classes: m.classes, counts: Array.from(m.counts) }),
 );
 
-/** Codec of {@link Metrics}. */
+/**
+ * Codec of {@link Metrics} (NaN as null, the confusion counts as a plain array).
+ *
+ * @example
+ * JSON.stringify(metricsCodec.encode(evaluate(params, model, test)))
+ */
 export const metricsCodec: t.Type<Metrics, unknown, unknown> = t.type({ loss: numberOrNull, accuracy: numberOrNull, confusion: confusionCodec }, 'Metrics');
 
 const epochSummaryCodec: t.Type<EpochSummary, unknown, unknown> = t.intersection(

@@ -45,7 +45,13 @@ export const predictClasses = (logits: Tensor): Int32Array => {
   return out;
 };
 
-/** The true class of each row: the label itself, or the argmax of a one-hot / target row. */
+/**
+ * The true class of each row: the label itself, or the argmax of a one-hot / target row.
+ *
+ * @example
+ * trueClasses(tensor([2, 0])) // Int32Array [2, 0]
+ * trueClasses(tensor([[0, 1], [1, 0]])) // Int32Array [1, 0]
+ */
 export const trueClasses = (labels: Tensor): Int32Array => {
   if (labels.shape.length === 1) return Int32Array.from(labels.data);
   return predictClasses(labels);

@@ -29,7 +29,7 @@ export interface TrainConfig {
   /** Evaluated after every epoch (loss, accuracy, confusion matrix). */
   readonly validation?: Dataset;
   /** An optax-style optimizer from @chainrule/optim (sgd, adam, chain(...)). */
-  readonly optimizer: GradientTransformation<any>;
+  readonly optimizer: GradientTransformation;
   readonly epochs: number;
   /** Rows per batch; every batch has exactly this many (the last partial batch of an epoch is dropped). */
   readonly batchSize: number;

@@ -2,8 +2,8 @@
 
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { abstract, encodeGraph, grad, opCounts, trace, Tensor, type Graph } from '@chainrule/core';
-import { countParams, type LayerSpec, type Model, type Params } from '@chainrule/nn';
+import { abstract, encodeGraph, grad, opCounts, trace, type Graph, type Tensor } from '@chainrule/core';
+import { countParams, paramNames, type LayerSpec, type Model, type Params } from '@chainrule/nn';
 import { meanSoftmaxCrossEntropy, runKeys } from '@chainrule/train';
 import { choiceFlag, flagName, intFlag, sizesFlag } from '../flags.js';
 import type { Io } from '../io.js';
@@ -39,22 +39,6 @@ const DATA_SHAPES: Readonly<Record<(typeof DATASETS)[number], { readonly feature
   spirals: { features: [2], classes: 2 },
   moons: { features: [2], classes: 2 },
   circles: { features: [2], classes: 2 },
-};
-
-/** Names of the leaves of a params pytree, in the order `trace` makes them graph inputs. */
-const leafNames = (tree: Params, prefix: string): string[] => {
-  const names: string[] = [];
-  const stack: [unknown, string][] = [[tree, prefix]];
-  while (stack.length > 0) {
-    const [v, name] = stack.pop()!;
-    if (v instanceof Tensor) names.push(name);
-    else if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${name}[${i}]`]);
-    else if (typeof v === 'object' && v !== null) {
-      const keys = Object.keys(v).sort();
-      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]], `${name}.${keys[i]}`]);
-    }
-  }
-  return names;
 };
 
 const layerText = (l: LayerSpec): string => {
@@ -148,7 +132,8 @@ export const inspectCommand = async (path: string | undefined, flags: InspectFla
   const forward = trace((p: Params, xb: Tensor) => model.apply(p, xb), params, x);
   const loss = (p: Params, xb: Tensor, yb: Tensor): Tensor => meanSoftmaxCrossEntropy(model.apply(p, xb), yb);
   const backward = trace((p: Params, xb: Tensor, yb: Tensor) => grad(loss)(p, xb, yb), params, x, y);
-  const names = [...leafNames(params, 'params'), 'x', 'labels'];
+  const leaves = paramNames(params);
+  const names = [...leaves, 'x', 'labels'];
   const nParams = countParams(params);
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify({
@@ -163,7 +148,7 @@ export const inspectCommand = async (path: string | undefined, flags: InspectFla
   const lines = [
     `model: ${source}`,
     `  input [${model.inputShape.join(', ')}] → ${model.spec.layers.map(layerText).join(' → ')} → output [${model.outputShape.join(', ')}]`,
-    `parameters: ${nParams} (${leafNames(params, 'params').length} tensors)`,
+    `parameters: ${nParams} (${leaves.length} tensors)`,
     '',
     `forward graph, batch ${b}: ${forward.nodes.length} nodes (${countsText(forward)})`,
     graphText(forward, names),

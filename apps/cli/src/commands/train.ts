@@ -180,7 +180,7 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
   let network: TrainPlan['model'] | undefined;
   if (flags.resume !== undefined) {
     const loaded = await loadCheckpoint(flags.resume);
-    if (isLeft(loaded)) return fail(`--resume: cannot use ${flags.resume}: ${loaded.left.message}`);
+    if (isLeft(loaded)) return fail(`--resume: ${loaded.left.message}`);
     resumed = loaded.right;
     const plan = resumePlan(flags, resumed);
     if (isLeft(plan)) return fail(plan.left, EXIT.usage);
@@ -242,7 +242,9 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
     );
     save(done, true);
     await saver?.flush();
-    const metrics = evaluate(done.params, model, split.test);
+    // The last epoch's validation already measured these params on the test split, unless the run stopped mid-epoch.
+    const last = done.history.epochs[done.history.epochs.length - 1];
+    const metrics = last?.step === done.step && last.validation !== undefined ? last.validation : evaluate(done.params, model, split.test);
     reporter.finish({
       dataset: run.data.dataset,
       testExamples: split.test.size,

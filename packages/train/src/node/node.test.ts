@@ -1,7 +1,7 @@
 // Tests of the Node entry: atomic checkpoint files, their failure modes, and MNIST from the mnist package.
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -46,6 +46,16 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expect(await readFile(path, 'utf8')).toBe(before);
     const io = await saveCheckpoint(join(dir, 'missing-dir', 'x.json'), checkpoint);
     expect(isLeft(io) && io.left).toMatchObject({ kind: 'Io', message: expect.stringMatching(/could not write/) });
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a save that fails after the temporary file is written removes it and leaves the target alone', async () => {
+    // renaming a file over a non-empty directory fails: the last step of the atomic write
+    const target = join(dir, 'occupied.json');
+    await mkdir(join(target, 'inside'), { recursive: true });
+    const r = await saveCheckpoint(target, checkpoint);
+    expect(isLeft(r) && r.left).toMatchObject({ kind: 'Io', message: expect.stringMatching(/could not write .*occupied\.json: .*rename/) });
+    expect(await readdir(target)).toEqual(['inside']);
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
