@@ -2,9 +2,8 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
+import { mnistFiles } from '@chainrule/train/node';
 
 const PIXELS = 28 * 28;
 
@@ -43,9 +42,7 @@ export const packMnist = (raw: readonly ArrayLike<number>[], perDigit: number): 
 
 /** Reads the `mnist` package's ten JSON files and packs them (see {@link packMnist}). */
 const pack = ({ perDigit }: MnistAssetOptions): Packed => {
-  const require = createRequire(import.meta.url);
-  const dir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-  const raw = Array.from({ length: 10 }, (_, d) => (JSON.parse(readFileSync(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data);
+  const raw = mnistFiles().map((path) => (JSON.parse(readFileSync(path, 'utf8')) as { data: number[] }).data);
   const bytes = packMnist(raw, perDigit);
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 8);
   return { bytes, fileName: `assets/mnist-${hash}.bin` };

@@ -6,7 +6,7 @@
  * @example
  * const [r, g, b] = CLASS_COLOURS[label % CLASS_COLOURS.length]
  */
-export const CLASS_COLOURS: readonly (readonly [number, number, number])[] = [
+const CLASS_COLOURS: readonly (readonly [number, number, number])[] = [
   [37, 99, 235],
   [234, 88, 12],
   [22, 163, 74],

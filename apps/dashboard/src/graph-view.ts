@@ -20,7 +20,7 @@ const svg = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
  * shortOp('core.matmul') // 'matmul'
  * shortOp('myorg.swish') // 'myorg.swish'
  */
-export const shortOp = (op: string): string => op.replace(/^(core|ops)\./, '');
+const shortOp = (op: string): string => op.replace(/^(core|ops)\./, '');
 
 /**
  * The two label lines of a node: its op (or, for an input, its name) and its shape.
@@ -28,7 +28,7 @@ export const shortOp = (op: string): string => op.replace(/^(core|ops)\./, '');
  * @example
  * nodeLines({ id: 3, op: 'core.matmul', shape: [16, 3], inputs: [1, 2], part: 'forward' }) // ['matmul', '[16×3]']
  */
-export const nodeLines = (node: GraphView['nodes'][number]): [string, string] => [
+const nodeLines = (node: GraphView['nodes'][number]): [string, string] => [
   node.label ?? shortOp(node.op),
   `[${node.shape.join('×')}]`,
 ];

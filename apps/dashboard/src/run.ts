@@ -8,7 +8,7 @@ import {
 import { countParams, mlp, type Model, type Params } from '@chainrule/nn';
 import { sgd } from '@chainrule/optim';
 import {
-  circles, dataset, lossFunction, mnistFromRaw, mnistSplit, moons, predictClasses, runKeys, spirals, train, trainTestSplit,
+  circles, dataset, lossFunction, mnistFromRaw, mnistSplit, moons, predictClasses, runKeys, spirals, take, train, trainTestSplit,
   type Control, type Dataset, type TrainEvent,
 } from '@chainrule/train';
 import type { Command, DashEvent, GraphNodeView, GraphView, RunConfig } from './protocol.js';
@@ -142,12 +142,6 @@ const extentOf = (xy: ArrayLike<number>): [number, number, number, number] => {
   return [x0 - m, x1 + m, y0 - m, y1 + m];
 };
 
-/** The first `n` rows of a dataset's features, as a tensor. */
-const firstRows = (ds: Dataset, n: number): Tensor => {
-  const row = ds.featureShape.reduce((a, b) => a * b, 1);
-  return tensor(ds.x.data.slice(0, n * row), { shape: [n, ...ds.featureShape] });
-};
-
 /**
  * Runs one training for the page: a `setup` event (data facts, the 2-D points or the MNIST
  * digits shown), a `graph` event (forward and gradient graphs of the loss), then the
@@ -179,11 +173,9 @@ const runPrepared = (config: RunConfig, { train: data, test, twoD }: Prepared, c
   const model = mlp({ sizes: [data.featureShape.reduce((a, b) => a * b, 1), ...config.hiddenSizes, classes], activation: config.activation });
   const initial = model.init(runKeys(config.seed).init);
   const stepsPerEpoch = Math.floor(data.size / config.batchSize);
-  const labels = (ds: Dataset, count: number): Uint8Array => Uint8Array.from(ds.y.data.slice(0, count));
   const extent = twoD ? extentOf(data.x.data) : undefined;
   const grid = extent ? gridPoints(n, extent) : undefined;
-  const shown = twoD ? 0 : Math.min(options.digitCount ?? 32, test.size);
-  const digitsX = twoD ? undefined : firstRows(test, shown);
+  const shown = twoD ? undefined : take(test, Math.min(options.digitCount ?? 32, test.size));
   const setup: DashEvent = {
     type: 'setup',
     dataset: data.name,
@@ -193,8 +185,8 @@ const runPrepared = (config: RunConfig, { train: data, test, twoD }: Prepared, c
     params: countParams(initial),
     stepsPerEpoch,
     totalSteps: stepsPerEpoch * config.epochs,
-    ...(extent ? { points: { xy: Float32Array.from(data.x.data), labels: labels(data, data.size), extent } } : {}),
-    ...(digitsX ? { digits: { pixels: Uint8Array.from(digitsX.data, (v) => Math.round(v * 255)), labels: labels(test, shown) } } : {}),
+    ...(extent ? { points: { xy: Float32Array.from(data.x.data), labels: Uint8Array.from(data.y.data), extent } } : {}),
+    ...(shown ? { digits: { pixels: Uint8Array.from(shown.x.data, (v) => Math.round(v * 255)), labels: Uint8Array.from(shown.y.data) } } : {}),
   };
   const snapshot = (params: Params, step: number): DashEvent => {
     if (grid !== undefined) {
@@ -210,7 +202,7 @@ const runPrepared = (config: RunConfig, { train: data, test, twoD }: Prepared, c
       }
       return { type: 'boundary', step, size: n, classOf, confidence };
     }
-    return { type: 'digits', step, predicted: Uint8Array.from(predictClasses(model.apply(params, digitsX!))) };
+    return { type: 'digits', step, predicted: Uint8Array.from(predictClasses(model.apply(params, shown!.x))) };
   };
   let last = -Infinity;
   const toDash = (e: TrainEvent): DashEvent[] => {
