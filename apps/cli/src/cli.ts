@@ -7,7 +7,7 @@ import type * as t from 'io-ts';
 import { decodeFlags } from './flags.js';
 import type { Io } from './io.js';
 import { ACTIVATIONS, DATASETS, MODELS, OPTIMIZERS, PRESETS } from './setup.js';
-import { EXIT, trainCommand, trainFlagsCodec } from './commands/train.js';
+import { EXIT, errorText, trainCommand, trainFlagsCodec } from './commands/train.js';
 import { evalCommand, evalFlagsCodec } from './commands/evaluate.js';
 import { predictCommand, predictFlagsCodec } from './commands/predict.js';
 import { inspectCommand, inspectFlagsCodec } from './commands/inspect.js';
@@ -46,7 +46,12 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
       result = Promise.resolve(EXIT.usage);
       return;
     }
-    result = go(flags.right);
+    // Anything a command did not handle itself (a dataset that fails to load, say) ends
+    // with its message and exit code 1, not a stack trace.
+    result = go(flags.right).catch((e: unknown) => {
+      io.stderr.write(`chainrule ${name}: ${errorText(e)}\n`);
+      return EXIT.failed;
+    });
   };
 
   program

@@ -154,6 +154,16 @@ describe('train --json on xor, then eval and predict on its checkpoint', () => {
     expect(r.stderr).toContain('not valid JSON');
   });
 
+  it('eval on a checkpoint whose dataset cannot be rebuilt ends with one line, not a stack trace', () => {
+    const c = JSON.parse(readFileSync(ckpt, 'utf8'));
+    c.config.data = { ...c.config.data, dataset: 'mnist', trainSize: 9000, testSize: 5000 };
+    const odd = path.join(dir, 'odd-split.json');
+    writeFileSync(odd, JSON.stringify(c));
+    const r = cli('eval', odd);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^chainrule eval: .*9000 train \+ 5000 test examples exceed the 10000 of mnist$/);
+  });
+
   it('inspect shows the forward and gradient graphs of the checkpoint', () => {
     const r = cli('inspect', ckpt, '--json');
     expect(r.code).toBe(0);

@@ -5,7 +5,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import {
   abstract, key, softmax, tensor, trace, uniform, valueAndGrad, type Graph, type Tensor,
 } from '@chainrule/core';
-import { countParams, mlp, type Model, type Params } from '@chainrule/nn';
+import { countParams, mlp, paramNames, type Model, type Params } from '@chainrule/nn';
 import { sgd } from '@chainrule/optim';
 import {
   circles, dataset, lossFunction, mnistFromRaw, mnistSplit, moons, predictClasses, runKeys, spirals, take, train, trainTestSplit,
@@ -71,15 +71,6 @@ const prepare = async (config: RunConfig, options: RunOptions): Promise<Prepared
 /** The loss the trainer minimises (its default: mean softmax cross-entropy), of the params. */
 const lossOf = (model: Model) => (params: Params, x: Tensor, y: Tensor): Tensor => lossFunction(undefined)(model.apply(params, x), y);
 
-/** Names of the leaves of a pytree, in `flatten` order (arrays by index, records by sorted key). */
-const leafNames = (tree: unknown, path: string, out: string[]): string[] => {
-  if (Array.isArray(tree)) tree.forEach((t, i) => leafNames(t, `${path}[${i}]`, out));
-  else if (tree !== null && typeof tree === 'object' && Object.getPrototypeOf(tree) === Object.prototype) {
-    for (const k of Object.keys(tree).sort()) leafNames((tree as Record<string, unknown>)[k], `${path}.${k}`, out);
-  } else out.push(path);
-  return out;
-};
-
 /** A graph as plain data; `forward` says which nodes the loss value itself needs. */
 const viewOf = (graph: Graph, inputNames: readonly string[], forward: (id: number) => boolean): GraphView => ({
   nodes: graph.nodes.map((n): GraphNodeView => {
@@ -110,7 +101,7 @@ export const lossGraphs = (model: Model, params: Params, batch: number): { forwa
   const x = abstract([batch, ...model.inputShape]);
   const y = abstract([batch]);
   const loss = lossOf(model);
-  const names = [...leafNames(params, 'params', []), 'x', 'labels'];
+  const names = [...paramNames(params), 'x', 'labels'];
   const forward = trace(loss, params, x, y);
   const gradient = trace((p: Params, xs: Tensor, ys: Tensor) => valueAndGrad(loss)(p, xs, ys), params, x, y);
   const needed = ancestorsOfFirstOutput(gradient);

@@ -13,7 +13,7 @@ export {
 } from './op.js';
 export { Registry, type RegistryError } from './registry.js';
 export { encodeGraph, decodeGraph, opCounts, type Graph, type Node, type GraphJson } from './graph.js';
-export { flatten, unflatten, treeMap, treeLeaves, treeKey, type PyTree, type TreeDef } from './pytree.js';
+export { flatten, unflatten, treeMap, treeLeaves, treeKey, treePaths, type PyTree, type TreeDef } from './pytree.js';
 export { evaluate, interpreter, type Executor } from './interpreter.js';
 export { trace, grad, valueAndGrad, vjp, jvp, jit, abstract, avalOf, type GradOptions, type JitOptions, type Jitted } from './transforms.js';
 export { key, split, foldIn, uniform, normal, permutation, uniformArray, threefry2x32, type PRNGKey, type UniformOptions, type NormalOptions } from './prng.js';

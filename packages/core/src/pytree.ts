@@ -117,6 +117,25 @@ export const treeMap = <T>(fn: (...leaves: Tensor[]) => Tensor, tree: T, ...rest
 export const treeLeaves = (tree: unknown): Tensor[] => flatten(tree)[0].filter((x): x is Tensor => x instanceof Tensor);
 
 /**
+ * The path of every leaf of a structure, in {@link flatten} order: `root[0]`, `root.w`, …
+ * (static values have no path). Used to name parameters and to say where a check failed.
+ *
+ * @example
+ * treePaths(flatten({ w: tensor([1]), b: [tensor(0)] })[1], 'params') // ['params.b[0]', 'params.w']
+ */
+export const treePaths = (def: TreeDef, root: string): string[] => {
+  const out: string[] = [];
+  const stack: [TreeDef, string][] = [[def, root]];
+  while (stack.length > 0) {
+    const [d, path] = stack.pop()!;
+    if (d.kind === 'leaf') out.push(path);
+    else if (d.kind === 'array') for (let i = d.children.length - 1; i >= 0; i--) stack.push([d.children[i], `${path}[${i}]`]);
+    else if (d.kind === 'record') for (let i = d.keys.length - 1; i >= 0; i--) stack.push([d.children[i], `${path}.${d.keys[i]}`]);
+  }
+  return out;
+};
+
+/**
  * A string that is equal for equal structures: used as a cache key.
  *
  * @example

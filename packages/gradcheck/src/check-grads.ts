@@ -4,10 +4,10 @@ import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
-  ChainruleError, Tensor, trace, vjp, jvp, interpreter, flatten, unflatten, key, foldIn, normal, formatErrors,
+  ChainruleError, Tensor, trace, vjp, jvp, interpreter, flatten, unflatten, treePaths, key, foldIn, normal, formatErrors,
   type DType, type PRNGKey,
 } from '@chainrule/core';
-import { leafPaths, toDtype, snapshot, firstChange, sameNumber, positionOf, concatData, splitLike, fmt } from './flat.js';
+import { toDtype, snapshot, firstChange, sameNumber, positionOf, concatData, splitLike, fmt } from './flat.js';
 
 /** A differentiation mode: reverse (VJP) or forward (JVP). */
 export type Mode = 'rev' | 'fwd';
@@ -575,7 +575,7 @@ export const checkGrads = (
   const dtype: DType = native ? firstDtype : 'float64';
   const defaults = DEFAULTS[dtype];
   // args is an array, so its structure is one child per argument: each leaf's path and owning argument.
-  const perArg = def.kind === 'array' ? def.children.map((d, i) => leafPaths(d, `args[${i}]`)) : [];
+  const perArg = def.kind === 'array' ? def.children.map((d, i) => treePaths(d, `args[${i}]`)) : [];
   const paths = perArg.flat();
   const owner = perArg.flatMap((ps, i) => ps.map(() => i));
   // Copies (casts always copy), so the caller's tensors are never handed to f.
@@ -611,7 +611,7 @@ export const checkGrads = (
     const before = snapshot(values);
     const out = f(...unflatten<unknown[]>(def, values));
     if (ctx.extraChecks) assertUnchanged('input mutation', 'the function', values, paths, before);
-    const F: Fn = { label: '', run, inputs: wrt.map((i) => values[i]), inNames: wrt.map((i) => paths[i]), outNames: leafPaths(flatten(out)[1], 'out') };
+    const F: Fn = { label: '', run, inputs: wrt.map((i) => values[i]), inNames: wrt.map((i) => paths[i]), outNames: treePaths(flatten(out)[1], 'out') };
     checkOrder(ctx, F, order);
   } catch (e) {
     if (e instanceof Failed) return left(e.failure);

@@ -1,28 +1,6 @@
 // Helpers shared by the checkers: pytree leaf paths, float64 copies, snapshots and readable positions.
 
-import { Tensor, cast, sizeOf, stridesOf, tensor, type DType, type Shape, type TreeDef } from '@chainrule/core';
-
-/**
- * The path of every leaf of a pytree, given its structure from core's `flatten`, in the
- * order of `flatten`'s leaves: arrays by index, records by sorted key.
- *
- * @example
- * leafPaths(flatten({ w: tensor([1]), b: [tensor(0)] })[1], 'params') // ['params.b[0]', 'params.w']
- */
-export const leafPaths = (def: TreeDef, root: string): string[] => {
-  const out: string[] = [];
-  const stack: { def: TreeDef; path: string }[] = [{ def, path: root }];
-  while (stack.length) {
-    const { def: d, path } = stack.pop()!;
-    if (d.kind === 'leaf') out.push(path);
-    else if (d.kind === 'array') {
-      for (let i = d.children.length - 1; i >= 0; i--) stack.push({ def: d.children[i], path: `${path}[${i}]` });
-    } else if (d.kind === 'record') {
-      for (let i = d.keys.length - 1; i >= 0; i--) stack.push({ def: d.children[i], path: `${path}.${d.keys[i]}` });
-    }
-  }
-  return out;
-};
+import { Tensor, cast, sizeOf, stridesOf, tensor, type DType, type Shape } from '@chainrule/core';
 
 /**
  * A leaf as a concrete tensor of the given dtype: numbers become scalars, tensors are cast

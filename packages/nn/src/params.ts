@@ -1,6 +1,6 @@
 // Parameters as plain pytrees of tensors, their shapes-only outline, and helpers over both.
 
-import { Tensor, flatten, type DType, type Shape, type TreeDef } from '@chainrule/core';
+import { Tensor, flatten, treePaths, type DType, type Shape, type TreeDef } from '@chainrule/core';
 
 /**
  * A model's parameters: a tensor, an array or a plain record of parameters. Nothing else —
@@ -45,17 +45,7 @@ export const countParams = (params: Params): number =>
  * @example
  * paramNames([{ w: zeros([2, 3]), b: zeros([3]) }, {}]) // ['params[0].b', 'params[0].w']
  */
-export const paramNames = (params: Params, prefix = 'params'): string[] => {
-  const names: string[] = [];
-  const stack: [TreeDef, string][] = [[flatten(params)[1], prefix]];
-  while (stack.length > 0) {
-    const [def, name] = stack.pop()!;
-    if (def.kind === 'leaf') names.push(name);
-    else if (def.kind === 'array') for (let i = def.children.length - 1; i >= 0; i--) stack.push([def.children[i], `${name}[${i}]`]);
-    else if (def.kind === 'record') for (let i = def.keys.length - 1; i >= 0; i--) stack.push([def.children[i], `${name}.${def.keys[i]}`]);
-  }
-  return names;
-};
+export const paramNames = (params: Params, prefix = 'params'): string[] => treePaths(flatten(params)[1], prefix);
 
 /**
  * Compares params with an outline and returns the first difference ('at [0].w: expected

@@ -124,7 +124,13 @@ export const resumePlan = (f: TrainFlags, c: Checkpoint): Either<string, RunConf
   return right({ ...run.right, epochs });
 };
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/**
+ * The message of a thrown value, for one-line error output.
+ *
+ * @example
+ * errorText(new Error('disk full')) // 'disk full'
+ */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Minimum time between two epoch checkpoints; the final one is always written. */
 const CHECKPOINT_INTERVAL_MS = 2000;
