@@ -254,12 +254,13 @@ export const opCases: Readonly<Record<string, CheckOpPluginOptions | readonly Ch
     badAttrs: [{}, { windowShape: 2, ksize: 3 }],
   },
   'ops.avgPool2dGrad': { cases: [{ inputs: [[1, 2, 2, 2]], attrs: { inputShape: [1, 4, 4, 2], windowShape: 2 } }], numRuns: 6, badAttrs: [{ windowShape: 2 }] },
+  // The key is a fixed tensor input (a PRNG key's two words), so only x is differentiated.
   'ops.dropout': {
     cases: [
-      { inputs: [[2, 3]], attrs: { key: [0, 7], rate: 0.5 } },
-      { inputs: [[4]], attrs: { key: [1, 2], rate: 0 } },
+      { inputs: [[2, 3], tensor([0, 7], { dtype: 'float64' })], attrs: { rate: 0.5 }, wrt: [0] },
+      { inputs: [[4], tensor([1, 2], { dtype: 'float64' })], attrs: { rate: 0 }, wrt: [0] },
     ],
-    badAttrs: [{ key: [0, 7], rate: 1 }, { rate: 0.5 }],
+    badAttrs: [{ rate: 1 }, {}, { rate: 'half' }],
   },
 
   // ops: losses

@@ -8,7 +8,7 @@ import {
 } from '@chainrule/core';
 import {
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool2d, maxPool2dGrad, maxPool2dGather, avgPool2d, avgPool2dGrad,
-  dropout, softmax, logSoftmax, type Padding,
+  dropout, keyTensor, softmax, logSoftmax, type Padding,
 } from './nn.js';
 import { standardRegistry } from './registry.js';
 import { draw, make, randomTensor, expectClose, checkVjp, checkJvp, checkSecondOrder, distinctValuesArb, type TensorFn } from '../test/fd-nn.js';
@@ -344,12 +344,22 @@ describe('pooling derivatives (float64)', () => {
 
 describe('dropout', () => {
   const k = split(key(7))[1];
+  const kt = keyTensor(k);
+  const keptMask = (y: Tensor): boolean[] => Array.from(y.data, (v) => v !== 0);
+
+  it('keyTensor holds the two words of a key exactly, as float64 of shape [2]', () => {
+    const big: [number, number] = [0xffffffff, 0x80000001];
+    const t = keyTensor(big);
+    expect(t.dtype).toBe('float64');
+    expect(t.shape).toEqual([2]);
+    expect(Array.from(t.data)).toEqual(big);
+  });
 
   it('zeroes elements whose uniform draw is below rate and scales the rest by 1/(1 − rate), in both dtypes', () => {
     const values = draw(lcg(3), 64, -2, 2);
     const u = uniformArray(k, 64);
     for (const dtype of DTYPES) {
-      const y = dropout(make(values, [8, 8], dtype), { key: k, rate: 0.25 });
+      const y = dropout(make(values, [8, 8], dtype), kt, { rate: 0.25 });
       const want = values.map((v, i) => (u[i] >= 0.25 ? v / 0.75 : 0));
       const tol = dtype === 'float32' ? 1e-6 : 1e-15;
       expectClose(y.data, want, `dropout ${dtype}`, tol, tol);
@@ -359,12 +369,12 @@ describe('dropout', () => {
 
   it('rate 0 is the identity', () => {
     const x = make(draw(lcg(4), 12), [3, 4], 'float32');
-    expect(Array.from(dropout(x, { key: k, rate: 0 }).data)).toEqual(Array.from(x.data));
+    expect(Array.from(dropout(x, kt, { rate: 0 }).data)).toEqual(Array.from(x.data));
   });
 
   it('keeps about 1 − rate of the elements, the same mask for the same key and another for another key', () => {
     const x = tensor(new Array(20000).fill(1), { shape: [100, 200] });
-    const a = dropout(x, { key: k, rate: 0.3 }), b = dropout(x, { key: k, rate: 0.3 }), c = dropout(x, { key: split(k)[0], rate: 0.3 });
+    const a = dropout(x, kt, { rate: 0.3 }), b = dropout(x, keyTensor(k), { rate: 0.3 }), c = dropout(x, keyTensor(split(k)[0]), { rate: 0.3 });
     const kept = Array.from(a.data).filter((v) => v !== 0).length / 20000;
     expect(Math.abs(kept - 0.7)).toBeLessThan(4 * Math.sqrt((0.7 * 0.3) / 20000));
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
@@ -376,24 +386,43 @@ describe('dropout', () => {
       fc.property(fc.integer(), fc.double({ min: 0, max: 0.9, noNaN: true }), fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 })), (seed, rate, shape) => {
         const rand = lcg(seed);
         const x = randomTensor(rand, shape);
-        const attrs = { key: split(key(seed))[0], rate };
-        checkVjp((x) => dropout(x, attrs), [x], rand);
-        checkJvp((x) => dropout(x, attrs), [x], rand);
-        checkSecondOrder((x) => dropout(x, attrs), [x], rand);
+        const kk = keyTensor(split(key(seed))[0]);
+        checkVjp((x) => dropout(x, kk, { rate }), [x], rand);
+        checkJvp((x) => dropout(x, kk, { rate }), [x], rand);
+        checkSecondOrder((x) => dropout(x, kk, { rate }), [x], rand);
       }),
       { numRuns: 20 },
     );
   });
 
-  it('round-trips through graph JSON with its key as two numbers', () => {
-    const g = trace((x: Tensor) => dropout(x, { key: k, rate: 0.5 }), tensor([1, 2, 3, 4]));
+  it('gives the key no gradient: its cotangent is zero', () => {
+    const x = tensor([1, 2, 3, 4, 5, 6]);
+    const [, gk] = grad((x: Tensor, kk: Tensor) => sum(mul(dropout(x, kk, { rate: 0.5 }), x)), { argnums: [0, 1] })(x, kt) as unknown as [Tensor, Tensor];
+    expect(Array.from(gk.data)).toEqual([0, 0]);
+  });
+
+  it('under jit the key is an input: two keys give two masks from one trace', () => {
+    const f = jit((x: Tensor, kk: Tensor) => dropout(x, kk, { rate: 0.5 }));
+    const x = tensor(new Array(64).fill(1));
+    const k1 = split(key(11))[0], k2 = split(key(11))[1];
+    const y1 = f(x, keyTensor(k1)), y2 = f(x, keyTensor(k2));
+    expect(f.traceCount).toBe(1);
+    // Each mask is the one the eager definition draws from its own key.
+    const u1 = uniformArray(k1, 64), u2 = uniformArray(k2, 64);
+    expect(keptMask(y1)).toEqual(Array.from(u1, (v) => v >= 0.5));
+    expect(keptMask(y2)).toEqual(Array.from(u2, (v) => v >= 0.5));
+    expect(keptMask(y1)).not.toEqual(keptMask(y2));
+  });
+
+  it('round-trips through graph JSON with the key as a graph input', () => {
+    const g = trace((x: Tensor, kk: Tensor) => dropout(x, kk, { rate: 0.5 }), tensor([1, 2, 3, 4]), kt);
     const json = JSON.parse(JSON.stringify(encodeGraph(g)));
     const node = json.nodes.find((n: { op: string }) => n.op === 'ops.dropout');
-    expect(node.attrs).toEqual({ key: [k[0], k[1]], rate: 0.5 });
+    expect(node.attrs).toEqual({ rate: 0.5 });
     const decoded = decodeGraph(json, standardRegistry());
     if (decoded._tag === 'Left') throw new Error(decoded.left.message);
-    const x = tensor([5, 6, 7, 8]);
-    expect(Array.from(evaluate(decoded.right, [x])[0].data)).toEqual(Array.from(dropout(x, { key: k, rate: 0.5 }).data));
+    const x = tensor([5, 6, 7, 8]), k2 = keyTensor(split(k)[0]);
+    expect(Array.from(evaluate(decoded.right, [x, k2])[0].data)).toEqual(Array.from(dropout(x, k2, { rate: 0.5 }).data));
   });
 });
 
@@ -480,13 +509,17 @@ describe('attribute and shape validation', () => {
   });
 
   it('dropout: rates outside [0, 1) and malformed keys are rejected', () => {
-    rejects(() => dropout(x, { key: key(0), rate: 1 }), 'BadAttrs', 'rate', '[0, 1)', 'ops.dropout');
-    rejects(() => dropout(x, { key: key(0), rate: -0.1 }), 'BadAttrs', 'rate');
-    rejects(() => dropout(x, { rate: 0.5 }), 'BadAttrs', 'key');
-    rejects(() => dropout(x, { key: [1] as unknown as [number, number], rate: 0.5 }), 'BadAttrs', 'key', 'two unsigned 32-bit integers');
-    rejects(() => dropout(x, { key: [-1, 0], rate: 0.5 }), 'BadAttrs', 'key');
-    rejects(() => dropout(x, { key: [2 ** 32, 0], rate: 0.5 }), 'BadAttrs', 'key');
-    // A key passed through jit's arguments arrives as tracers: the error says to close over it.
-    rejects(() => jit((x: Tensor, k: [number, number]) => dropout(x, { key: k, rate: 0.5 }))(x, [1, 2]), 'BadAttrs', 'key', 'close over it');
+    const kt = keyTensor(key(0));
+    rejects(() => dropout(x, kt, { rate: 1 }), 'BadAttrs', 'rate', '[0, 1)', 'ops.dropout');
+    rejects(() => dropout(x, kt, { rate: -0.1 }), 'BadAttrs', 'rate');
+    rejects(() => dropout(x, kt, {}), 'BadAttrs', 'rate');
+    rejects(() => dropout(x, { rate: 0.5 }), 'BadArity', 'ops.dropout');
+    rejects(() => dropout(x, tensor([1, 2, 3]), { rate: 0.5 }), 'ShapeMismatch', 'key', 'shape [2]', '[3]', 'ops.dropout');
+    rejects(() => dropout(x, tensor([[1, 2]]), { rate: 0.5 }), 'ShapeMismatch', 'key', '[1, 2]');
+    rejects(() => dropout(x, tensor([-1, 0], { dtype: 'float64' }), { rate: 0.5 }), 'BadArgument', 'key', 'unsigned 32-bit integers', 'ops.dropout');
+    rejects(() => dropout(x, tensor([2 ** 32, 0], { dtype: 'float64' }), { rate: 0.5 }), 'BadArgument', 'key', 'ops.dropout');
+    rejects(() => dropout(x, tensor([0.5, 1], { dtype: 'float64' }), { rate: 0.5 }), 'BadArgument', 'key', '0.5');
+    // A bad key value fed to a jitted function is caught when the graph runs.
+    rejects(() => jit((x: Tensor, k: Tensor) => dropout(x, k, { rate: 0.5 }))(x, tensor([1.5, 2], { dtype: 'float64' })), 'BadArgument', 'key', 'ops.dropout');
   });
 });

@@ -3,7 +3,7 @@
 import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { ChainruleError, defineOp, allocate, inferSame, uniformArray, shapesEqual, type Op, type Aval, type Tensor, type ShapeError, type PRNGKey } from '@chainrule/core';
+import { ChainruleError, defineOp, allocate, tensor, inferSame, uniformArray, shapesEqual, type Op, type Aval, type Tensor, type ShapeError, type PRNGKey } from '@chainrule/core';
 import { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, samePadding, type Pads2d, type Pair } from './kernels/conv.js';
 import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './kernels/pool.js';
 import { addTangents, fmt } from './internal.js';
@@ -460,55 +460,61 @@ export const avgPool2dGrad: Op<AvgPool2dGradAttrs> = defineOp({
 // ---------------------------------------------------------------------------------------
 // Dropout.
 
-/** Attrs of {@link dropout}: the PRNG key that draws the mask and the drop probability in [0, 1). */
+/** Attrs of {@link dropout}: the drop probability in [0, 1). The PRNG key is a tensor input, not an attr. */
 export interface DropoutAttrs {
-  readonly key: PRNGKey;
   readonly rate: number;
 }
 
-const isKey = (u: unknown): u is PRNGKey => Array.isArray(u) && u.length === 2 && u.every((w) => isInt(w, 0) && w <= 0xffffffff);
-const keyCodec = new t.Type<PRNGKey, PRNGKey, unknown>(
-  'PRNGKey',
-  isKey,
-  (u, c) =>
-    isKey(u)
-      ? t.success(u)
-      : t.failure(u, c, Array.isArray(u) && u.some((w) => typeof w === 'object' && w !== null)
-        // A key passed as an argument of grad/jit arrives as tensors; attrs must be plain numbers.
-        ? 'expected two plain numbers: the key is an attr, fixed when the graph is traced, so it cannot be an argument of a transformed function; close over it instead'
-        : 'expected a PRNG key: two unsigned 32-bit integers, e.g. key(0) or split(k)[1]'),
-  t.identity,
-);
+/**
+ * A PRNG key as a float64 tensor of shape [2] holding its two 32-bit words (exact in
+ * float64): the key input of {@link dropout}. Being an input rather than an attr, a new key
+ * reaches a jitted step without retracing it.
+ *
+ * @example
+ * const [k] = split(key(0))
+ * dropout(h, keyTensor(k), { rate: 0.5 })
+ */
+export const keyTensor = (k: PRNGKey): Tensor => tensor([k[0], k[1]], { dtype: 'float64' });
+
+const isWord = (w: number): boolean => Number.isInteger(w) && w >= 0 && w <= 0xffffffff;
 const rateCodec = checked<number>('Rate', (u): u is number => typeof u === 'number' && u >= 0 && u < 1, 'expected a drop probability in [0, 1)');
 
 /**
  * Inverted dropout: each element is zeroed with probability `rate` and the survivors are
  * scaled by 1/(1 − rate), so the expectation is unchanged; rate 0 is the identity. The mask
- * is drawn from `key` (element i kept when the i-th uniform of `uniformArray(key, size)` is
- * ≥ rate), so the same key gives the same mask, and the key lives in the attrs as two
- * numbers, making a graph with dropout JSON-serialisable. Use a fresh key per step
- * (`split` / `foldIn`). Linear in x: the VJP applies the same mask and scale.
+ * is drawn from `key`, a tensor of shape [2] holding a PRNG key's two words (see
+ * {@link keyTensor}): element i is kept when the i-th uniform of `uniformArray(key, size)` is
+ * ≥ rate, so the same key gives the same mask. Because the key is an input, a jitted
+ * training step traced once still draws a fresh mask from each step's key (`split` /
+ * `foldIn`). Linear in x: the VJP applies the same mask and scale; the key gets no gradient.
  *
  * @example
  * const [k] = split(key(0))
- * dropout(h, { key: k, rate: 0.5 }) // about half of h zeroed, the rest doubled
+ * dropout(h, keyTensor(k), { rate: 0.5 }) // about half of h zeroed, the rest doubled
  */
 export const dropout: Op<DropoutAttrs> = defineOp({
   name: 'ops.dropout',
-  attrs: t.type({ key: keyCodec, rate: rateCodec }),
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], { key, rate }, out) => {
+  attrs: t.type({ rate: rateCodec }),
+  arity: 2,
+  infer: ([x, k]) =>
+    k.shape.length === 1 && k.shape[0] === 2
+      ? right({ shape: [...x.shape], dtype: x.dtype })
+      : fail(`key: expected a tensor of shape [2] holding a PRNG key's two words (keyTensor(k)), got shape ${fmt(k.shape)}`),
+  forward: ([x, k], { rate }, out) => {
+    const w0 = k.data[0], w1 = k.data[1];
+    if (!isWord(w0) || !isWord(w1)) {
+      throw new ChainruleError('BadArgument', `key: expected two unsigned 32-bit integers, e.g. keyTensor(key(0)), got [${w0}, ${w1}]`, { op: 'ops.dropout' });
+    }
     const d = x.data, o = allocate(out.dtype, d.length);
     if (rate === 0) {
       o.set(d);
       return o;
     }
-    const u = uniformArray(key, d.length), scale = 1 / (1 - rate);
+    const u = uniformArray([w0, w1], d.length), scale = 1 / (1 - rate);
     for (let i = 0; i < d.length; i++) o[i] = u[i] >= rate ? d[i] * scale : 0;
     return o;
   },
-  // ∂x = g·mask/(1 − rate), the same mask (same key, same size)
-  vjp: ({ cotangent: g, attrs }) => [dropout(g, attrs)],
-  jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : dropout(tx, attrs)),
+  // ∂x = g·mask/(1 − rate), the same mask (same key, same size); the key gets none
+  vjp: ({ inputs: [, k], cotangent: g, attrs }) => [dropout(g, k, attrs), null],
+  jvp: ({ inputs: [, k], tangents: [tx], attrs }) => (tx === null ? null : dropout(tx, k, attrs)),
 });
