@@ -5,6 +5,7 @@ import type { Graph } from './graph.js';
 import { applyOp, constant, input } from './op.js';
 import { shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
+import { getBackend, runKernel, type Backend } from './backend.js';
 
 /**
  * Something that turns a graph into a function of its inputs. The interpreter is today's
@@ -16,7 +17,13 @@ import { Tensor } from './tensor.js';
  */
 export interface Executor {
   readonly name: string;
-  compile(graph: Graph): (feeds: readonly Tensor[]) => Tensor[];
+  compile(graph: Graph, options?: CompileOptions): (feeds: readonly Tensor[]) => Tensor[];
+}
+
+/** Options of {@link Executor.compile}. */
+export interface CompileOptions {
+  /** Where the kernels run; default: the process default at each call ({@link getBackend}). */
+  readonly backend?: Backend;
 }
 
 const checkFeeds = (graph: Graph, feeds: readonly Tensor[]): void => {
@@ -42,9 +49,9 @@ const checkFeeds = (graph: Graph, feeds: readonly Tensor[]): void => {
  * const g = trace((x) => mul(x, x), abstract([2]))
  * evaluate(g, [tensor([3, 4])]) // [Tensor [9, 16]]
  */
-export const evaluate = (graph: Graph, feeds: readonly Tensor[]): Tensor[] => {
+export const evaluate = (graph: Graph, feeds: readonly Tensor[], options: CompileOptions = {}): Tensor[] => {
   checkFeeds(graph, feeds);
-  return interpreter.compile(graph)(feeds);
+  return interpreter.compile(graph, options)(feeds);
 };
 
 const replay = (graph: Graph, feeds: readonly Tensor[]): Tensor[] => {
@@ -70,7 +77,7 @@ const replay = (graph: Graph, feeds: readonly Tensor[]): Tensor[] => {
  */
 export const interpreter: Executor = {
   name: 'interpreter',
-  compile(graph: Graph) {
+  compile(graph: Graph, options: CompileOptions = {}) {
     const nodes = graph.nodes;
     const n = nodes.length;
     // lastUse[i]: the last node that reads value i; outputs are kept to the end.
@@ -86,6 +93,7 @@ export const interpreter: Executor = {
     return (feeds) => {
       if (symbolic || feeds.some((f) => f._trace !== undefined)) return replay(graph, feeds);
       const values = new Array<Tensor | undefined>(n);
+      const backend = options.backend ?? getBackend();
       for (let i = 0; i < n; i++) {
         const node = nodes[i];
         if (node.op === input) {
@@ -99,7 +107,7 @@ export const interpreter: Executor = {
         const ins = node.inputs;
         const args = argSlots[i];
         for (let k = 0; k < ins.length; k++) args[k] = values[ins[k]]!;
-        const data = node.op.forward(args, node.attrs, node);
+        const data = runKernel(node.op, args, node.attrs, node, backend);
         values[i] = new Tensor(node.dtype, node.shape, data);
         for (let k = 0; k < ins.length; k++) {
           if (lastUse[ins[k]] === i) values[ins[k]] = undefined;

@@ -9,6 +9,7 @@ import { innermostTrace } from './trace.js';
 import { formatErrors } from './codec.js';
 import { sizeOf } from './shape.js';
 import { tensorFromJson } from './codec.js';
+import { getBackend, runKernel, type Kernel } from './backend.js';
 
 /** A tensor, or a plain number that becomes a scalar of the other operand's dtype. */
 export type TensorLike = Tensor | number;
@@ -38,6 +39,19 @@ export interface JvpArgs<A> {
   readonly attrs: A;
 }
 
+/**
+ * What an op does to its inputs' elements, as data: compilers fuse and batching rules are
+ * derived from it. `elementwise`: each output element from the same-index elements of
+ * same-shaped inputs; `broadcast`: elementwise after NumPy broadcasting; `reduce`: combines
+ * elements along axes; `movement`: moves or copies elements without arithmetic (reshape,
+ * transpose, slice, pad); `contraction`: sums of products (matmul, conv); `opaque`: anything
+ * else (the default for third-party ops).
+ */
+export type OpKind = 'elementwise' | 'broadcast' | 'reduce' | 'movement' | 'contraction' | 'opaque';
+
+/** The op kinds, for validation and tests. */
+export const opKinds: readonly OpKind[] = ['elementwise', 'broadcast', 'reduce', 'movement', 'contraction', 'opaque'];
+
 /** The declaration of an op, as given to {@link defineOp}. */
 export interface OpSpec<A> {
   /** Unique, namespaced name: 'core.add', 'myorg.swish'. */
@@ -48,8 +62,20 @@ export interface OpSpec<A> {
   readonly arity: number | 'variadic';
   /** Output shape and dtype from the inputs', or a Left that says what does not fit. */
   readonly infer: (inputs: readonly Aval[], attrs: A) => Either<ShapeError, Aval>;
-  /** The kernel: concrete inputs in, a fresh typed array of the output's size and dtype out. */
+  /**
+   * The reference kernel: concrete inputs in, a fresh typed array of the output's size and
+   * dtype out. It runs wherever the active backend has no kernel of its own for this op.
+   */
   readonly forward: (inputs: readonly Tensor[], attrs: A, output: Aval) => FloatArray;
+  /** What the op does to elements (see {@link OpKind}); undeclared means `opaque`. */
+  readonly kind?: OpKind;
+  /**
+   * Whether `forward` may return an input's own buffer (reshape, squeeze). No other forward
+   * may: an output is a fresh array, so nothing written later can reach an input.
+   */
+  readonly aliases?: boolean;
+  /** Kernels this plugin brings for named backends (`{ js: …, wasm: … }`), writing into `out`. */
+  readonly kernels?: Readonly<Record<string, Kernel<A>>>;
   /** One cotangent per input (null: no gradient flows there), built from ops. */
   readonly vjp: (args: VjpArgs<A>) => readonly (Tensor | null)[];
   /** Optional forward-mode rule: the output tangent from the input tangents, built from ops. */
@@ -68,8 +94,18 @@ export interface OpCall<A> {
   (...args: [...TensorLike[], Partial<A>]): Tensor;
 }
 
+const opMarker: unique symbol = Symbol('chainrule.op');
+
 /** An op plugin: its declaration plus a call that runs eagerly or records while tracing. */
-export type Op<A = unknown> = OpCall<A> & OpSpec<A> & { readonly kind: 'op' };
+export type Op<A = unknown> = OpCall<A> & OpSpec<A> & { readonly [opMarker]: true };
+
+/**
+ * An op's kind: what it declares, else `opaque`.
+ *
+ * @example
+ * opKind(add) // 'broadcast'
+ */
+export const opKind = (op: OpSpec<any>): OpKind => op.kind ?? 'opaque';
 
 const isAttrsObject = (x: unknown): boolean => typeof x === 'object' && x !== null && !(x instanceof Tensor);
 
@@ -90,7 +126,7 @@ export const applyOp = <A>(op: Op<A>, inputs: readonly Tensor[], attrs: A, rawAt
   const out = inferred.right;
   const trace = innermostTrace(inputs);
   if (trace === undefined) {
-    const data = op.forward(inputs, attrs, out);
+    const data = runKernel(op, inputs, attrs, out, getBackend());
     if (data.length !== sizeOf(out.shape) || (data instanceof Float64Array) !== (out.dtype === 'float64')) {
       throw new ChainruleError('BadRule', `forward returned ${data.length} ${data.constructor.name} values for an output of ${out.dtype}[${out.shape.join(', ')}]`, {
         op: op.name,
@@ -176,10 +212,19 @@ export const defineOp = <A>(spec: OpSpec<A>): Op<A> => {
   if (spec.jvp !== undefined && typeof spec.jvp !== 'function') {
     throw new ChainruleError('BadArgument', `defineOp(${spec.name}): jvp must be a function when given`);
   }
+  if (spec.kind !== undefined && !opKinds.includes(spec.kind)) {
+    throw new ChainruleError('BadArgument', `defineOp(${spec.name}): kind must be one of ${opKinds.join(', ')}, got ${JSON.stringify(spec.kind)}`);
+  }
+  if (spec.kernels !== undefined) {
+    if (typeof spec.kernels !== 'object' || spec.kernels === null) throw new ChainruleError('BadArgument', `defineOp(${spec.name}): kernels must be an object of backend name → kernel`);
+    for (const [b, k] of Object.entries(spec.kernels)) {
+      if (typeof k !== 'function') throw new ChainruleError('BadArgument', `defineOp(${spec.name}): kernels.${b} must be a function`);
+    }
+  }
   const call = ((...args: unknown[]) => callOp(op, args)) as unknown as Op<A>;
   const { name, ...rest } = spec;
   Object.defineProperty(call, 'name', { value: name });
-  Object.assign(call, rest, { kind: 'op' });
+  Object.assign(call, rest, { [opMarker]: true });
   const op = Object.freeze(call);
   return op;
 };
@@ -190,7 +235,7 @@ export const defineOp = <A>(spec: OpSpec<A>): Op<A> => {
  * @example
  * isOp(add) // true
  */
-export const isOp = (x: unknown): x is Op<unknown> => typeof x === 'function' && (x as { kind?: unknown }).kind === 'op';
+export const isOp = (x: unknown): x is Op<unknown> => typeof x === 'function' && (x as { [opMarker]?: unknown })[opMarker] === true;
 
 /**
  * A VJP rule for ops with no gradient (comparisons, argmax): every input gets none.
@@ -203,6 +248,7 @@ export const noGradient = ({ inputs }: VjpArgs<unknown>): readonly null[] => inp
 /** Graph input placeholder: fed by the caller when a graph runs. */
 export const input: Op<{}> = defineOp({
   name: 'core.input',
+  kind: 'opaque',
   attrs: t.type({}),
   arity: 0,
   infer: () => left({ _tag: 'BadAttrs', message: 'graph inputs are made by tracing, not called' }),
@@ -220,6 +266,7 @@ export const input: Op<{}> = defineOp({
  */
 export const constant: Op<{ value: Tensor }> = defineOp({
   name: 'core.constant',
+  kind: 'opaque',
   attrs: t.type({ value: tensorFromJson }),
   arity: 0,
   infer: (_, { value }) => right({ shape: value.shape, dtype: value.dtype }),

@@ -3,6 +3,7 @@
 import { ChainruleError } from './errors.js';
 import { freezeTrace, type Graph } from './graph.js';
 import { evaluate, interpreter, type Executor } from './interpreter.js';
+import { getBackend, withBackend, type Backend } from './backend.js';
 import { constant, input } from './op.js';
 import { flatten, unflatten, treeKey, type TreeDef } from './pytree.js';
 import { Tensor, allocate, type Aval, type DType } from './tensor.js';
@@ -227,6 +228,8 @@ export const jvp = <T = unknown>(f: (...args: any[]) => T, primals: readonly unk
 export interface JitOptions {
   /** What runs the traced graph (default: the interpreter). */
   readonly executor?: Executor;
+  /** Where its kernels run (default: the process default when the call happens). */
+  readonly backend?: Backend;
 }
 
 /** A jitted function, with a look at its cache. */
@@ -259,13 +262,15 @@ export const jit = <F extends (...args: any[]) => any>(f: F, options: JitOptions
     const [rawLeaves, inDef] = flatten(args);
     const leaves = rawLeaves.map((x) => toTensor(x, 'jit'));
     if (leaves.some((x) => x._trace !== undefined)) return f(...args);
-    const key = signature(inDef, leaves);
+    const backend = options.backend ?? getBackend();
+    const key = `${backend.name}|${signature(inDef, leaves)}`;
     let entry = cache.get(key);
     if (entry === undefined) {
-      const t = traceCall(f, args, 'jit');
+      // Ops on concrete values while tracing (constants) run on the same backend as the graph.
+      const t = withBackend(backend, () => traceCall(f, args, 'jit'));
       traceCount++;
       const graph = freezeTrace(t.trace, t.inIds, t.outIds);
-      entry = { run: executor.compile(graph), outDef: t.outDef, graph };
+      entry = { run: executor.compile(graph, { backend }), outDef: t.outDef, graph };
       cache.set(key, entry);
     }
     return unflatten<ReturnType<F>>(entry.outDef, entry.run(leaves));

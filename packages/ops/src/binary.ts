@@ -2,9 +2,9 @@
 
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, noGradient, allocate, expandTo, inferBroadcast, unbroadcast, broadcastTangent, broadcastShapes, noAttrs, sizeOf,
-  tensor, sub, mul, log, type Op, type Aval, type Tensor, type FloatArray, type ShapeError,
+  defineOp, noGradient, allocate, inferBroadcast, unbroadcast, broadcastTangent, broadcastShapes, noAttrs, sizeOf, tensor, sub, mul, log, type Op, type Aval, type Tensor, type FloatArray, type ShapeError,
 } from '@chainrule/core';
+import { expandTo } from '@chainrule/core/kernels';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { addTangents } from './internal.js';
 
@@ -21,6 +21,7 @@ export { add, sub, mul, div } from '@chainrule/core';
  */
 export const pow: Op<{}> = defineOp({
   name: 'ops.pow',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,
@@ -52,6 +53,7 @@ export const pow: Op<{}> = defineOp({
  */
 export const maximum: Op<{}> = defineOp({
   name: 'ops.maximum',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,
@@ -80,6 +82,7 @@ export const maximum: Op<{}> = defineOp({
  */
 export const minimum: Op<{}> = defineOp({
   name: 'ops.minimum',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,
@@ -122,6 +125,7 @@ const zeroLike = (x: Tensor): Tensor => tensor(0, { dtype: x.dtype });
  */
 export const where: Op<{}> = defineOp({
   name: 'ops.where',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 3,
   infer: inferWhere,
@@ -168,6 +172,7 @@ const compareKernel = (kind: Comparison, a: Tensor, b: Tensor, out: Aval): Float
  */
 export const equal: Op<{}> = defineOp({
   name: 'ops.equal',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,
@@ -184,6 +189,7 @@ export const equal: Op<{}> = defineOp({
  */
 export const notEqual: Op<{}> = defineOp({
   name: 'ops.notEqual',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,
@@ -200,6 +206,7 @@ export const notEqual: Op<{}> = defineOp({
  */
 export const less: Op<{}> = defineOp({
   name: 'ops.less',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,
@@ -216,6 +223,7 @@ export const less: Op<{}> = defineOp({
  */
 export const lessEqual: Op<{}> = defineOp({
   name: 'ops.lessEqual',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,
@@ -232,6 +240,7 @@ export const lessEqual: Op<{}> = defineOp({
  */
 export const greater: Op<{}> = defineOp({
   name: 'ops.greater',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,
@@ -248,6 +257,7 @@ export const greater: Op<{}> = defineOp({
  */
 export const greaterEqual: Op<{}> = defineOp({
   name: 'ops.greaterEqual',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferBroadcast,

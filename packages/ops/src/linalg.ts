@@ -2,7 +2,10 @@
 
 import { left, right } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { defineOp, allocate, matmulInto, noAttrs, matmul, mul, type Op, type Aval, type ShapeError } from '@chainrule/core';
+import {
+  defineOp, allocate, noAttrs, matmul, mul, type Op, type Aval, type ShapeError,
+} from '@chainrule/core';
+import { matmulInto } from '@chainrule/core/kernels';
 import { addTangents, fmt } from './internal.js';
 
 export { matmul, type MatmulAttrs } from '@chainrule/core';
@@ -35,6 +38,7 @@ const inferDot = ([a, b]: readonly Aval[]): Either<ShapeError, Aval> => {
  */
 export const dot: Op<{}> = defineOp({
   name: 'ops.dot',
+  kind: 'contraction',
   attrs: noAttrs,
   arity: 2,
   infer: inferDot,
@@ -63,6 +67,7 @@ export const dot: Op<{}> = defineOp({
  */
 export const outer: Op<{}> = defineOp({
   name: 'ops.outer',
+  kind: 'contraction',
   attrs: noAttrs,
   arity: 2,
   infer: ([a, b]) => {

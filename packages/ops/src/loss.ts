@@ -50,6 +50,7 @@ const rowMean = (tangent: Tensor, x: Aval): Tensor => mul(sum(tangent, { axis: -
  */
 export const sigmoidCrossEntropy: Op<{}> = defineOp({
   name: 'ops.sigmoidCrossEntropy',
+  kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
   infer: inferPerExample,
@@ -103,6 +104,7 @@ const bceSlopeT = (q: Tensor): Tensor => sub(log(sub(1, q)), log(q));
  */
 export const binaryCrossEntropy: Op<BinaryCrossEntropyAttrs> = defineOp({
   name: 'ops.binaryCrossEntropy',
+  kind: 'broadcast',
   attrs: t.partial({
     epsilon: t.refinement(t.number, (e) => e > 0 && e < 0.5, 'epsilon in (0, 0.5)'),
   }),
@@ -149,6 +151,7 @@ export const binaryCrossEntropy: Op<BinaryCrossEntropyAttrs> = defineOp({
  */
 export const mse: Op<{}> = defineOp({
   name: 'ops.mse',
+  kind: 'opaque',
   attrs: noAttrs,
   arity: 2,
   infer: inferPerExample,
@@ -192,6 +195,7 @@ export interface HuberAttrs {
  */
 export const huber: Op<HuberAttrs> = defineOp({
   name: 'ops.huber',
+  kind: 'broadcast',
   attrs: t.partial({ delta: t.refinement(t.number, (d) => d > 0 && Number.isFinite(d), 'positive finite number') }),
   arity: 2,
   infer: inferPerExample,

@@ -159,6 +159,7 @@ const inferBackprop = (dy: Aval, other: Aval, xShape: readonly number[], wShape:
  */
 export const conv2d: Op<Conv2dAttrs> = defineOp({
   name: 'ops.conv2d',
+  kind: 'contraction',
   attrs: conv2dAttrs,
   arity: 2,
   infer: ([x, w], attrs) => {
@@ -191,6 +192,7 @@ export const conv2d: Op<Conv2dAttrs> = defineOp({
  */
 export const conv2dBackpropInput: Op<Conv2dBackpropInputAttrs> = defineOp({
   name: 'ops.conv2dBackpropInput',
+  kind: 'contraction',
   attrs: backpropInputAttrs,
   arity: 2,
   infer: ([dy, w], attrs) => inferBackprop(dy, w, attrs.inputShape, w.shape, attrs, attrs.inputShape),
@@ -217,6 +219,7 @@ export const conv2dBackpropInput: Op<Conv2dBackpropInputAttrs> = defineOp({
  */
 export const conv2dBackpropFilter: Op<Conv2dBackpropFilterAttrs> = defineOp({
   name: 'ops.conv2dBackpropFilter',
+  kind: 'contraction',
   attrs: backpropFilterAttrs,
   arity: 2,
   infer: ([x, dy], attrs) => inferBackprop(dy, x, x.shape, attrs.filterShape, attrs, attrs.filterShape),
@@ -335,6 +338,7 @@ const argmaxOf = (op: string, x: Tensor, attrs: Pool2dAttrs): Int32Array => {
  */
 export const maxPool2d: Op<Pool2dAttrs> = defineOp({
   name: 'ops.maxPool2d',
+  kind: 'opaque',
   attrs: pool2dAttrs,
   arity: 1,
   infer: inferPool,
@@ -359,6 +363,7 @@ export const maxPool2d: Op<Pool2dAttrs> = defineOp({
  */
 export const maxPool2dGrad: Op<Pool2dAttrs> = defineOp({
   name: 'ops.maxPool2dGrad',
+  kind: 'opaque',
   attrs: pool2dAttrs,
   arity: 2,
   infer: ([x, dy], attrs) => {
@@ -386,6 +391,7 @@ export const maxPool2dGrad: Op<Pool2dAttrs> = defineOp({
  */
 export const maxPool2dGather: Op<Pool2dAttrs> = defineOp({
   name: 'ops.maxPool2dGather',
+  kind: 'opaque',
   attrs: pool2dAttrs,
   arity: 2,
   infer: ([x, v], attrs) => {
@@ -416,6 +422,7 @@ export const maxPool2dGather: Op<Pool2dAttrs> = defineOp({
  */
 export const avgPool2d: Op<Pool2dAttrs> = defineOp({
   name: 'ops.avgPool2d',
+  kind: 'opaque',
   attrs: pool2dAttrs,
   arity: 1,
   infer: inferPool,
@@ -438,6 +445,7 @@ export const avgPool2d: Op<Pool2dAttrs> = defineOp({
  */
 export const avgPool2dGrad: Op<AvgPool2dGradAttrs> = defineOp({
   name: 'ops.avgPool2dGrad',
+  kind: 'opaque',
   attrs: avgPoolGradAttrs,
   arity: 1,
   infer: ([dy], attrs) => {
@@ -494,6 +502,7 @@ const rateCodec = checked<number>('Rate', (u): u is number => typeof u === 'numb
  */
 export const dropout: Op<DropoutAttrs> = defineOp({
   name: 'ops.dropout',
+  kind: 'opaque',
   attrs: t.type({ rate: rateCodec }),
   arity: 2,
   infer: ([x, k]) =>

@@ -4,10 +4,9 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, noGradient, allocate, reduceAttrs, reducedShape, inferReduce, reduceIndex, contiguousBlocks, normalizeAxes,
-  shapesEqual, sizeOf, sum, reshape, broadcastTo, mul, div, sub, exp, stopGradient,
-  type Op, type ReduceAttrs, type Tensor, type Aval, type Shape, type ShapeError,
+  defineOp, noGradient, allocate, reduceAttrs, reducedShape, inferReduce, normalizeAxes, shapesEqual, sizeOf, sum, reshape, broadcastTo, mul, div, sub, exp, stopGradient, type Op, type ReduceAttrs, type Tensor, type Aval, type Shape, type ShapeError,
 } from '@chainrule/core';
+import { reduceIndex, contiguousBlocks } from '@chainrule/core/kernels';
 import { equal, where } from './binary.js';
 
 export { sum } from '@chainrule/core';
@@ -35,6 +34,7 @@ const kept = (y: Tensor, keep: readonly number[]): Tensor => (shapesEqual(y.shap
  */
 export const mean: Op<ReduceAttrs> = defineOp({
   name: 'ops.mean',
+  kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
   infer: inferReduce,
@@ -71,6 +71,7 @@ const extremumShare = (x: Tensor, y: Tensor, attrs: ReduceAttrs): Tensor => {
  */
 export const max: Op<ReduceAttrs> = defineOp({
   name: 'ops.max',
+  kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
   infer: inferReduce,
@@ -98,6 +99,7 @@ export const max: Op<ReduceAttrs> = defineOp({
  */
 export const min: Op<ReduceAttrs> = defineOp({
   name: 'ops.min',
+  kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
   infer: inferReduce,
@@ -139,6 +141,7 @@ const prodSlope = (x: Tensor, attrs: ReduceAttrs): Tensor => {
  */
 export const prod: Op<ReduceAttrs> = defineOp({
   name: 'ops.prod',
+  kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
   infer: inferReduce,
@@ -177,6 +180,7 @@ const softmaxOver = (x: Tensor, attrs: ReduceAttrs): Tensor => {
  */
 export const logsumexp: Op<ReduceAttrs> = defineOp({
   name: 'ops.logsumexp',
+  kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
   infer: inferReduce,
@@ -226,6 +230,7 @@ const varianceSlope = (x: Tensor, attrs: VarianceAttrs): Tensor => {
  */
 export const variance: Op<VarianceAttrs> = defineOp({
   name: 'ops.variance',
+  kind: 'reduce',
   attrs: t.intersection([reduceAttrs, t.partial({ ddof: nonNegativeInt })]),
   arity: 1,
   infer: inferReduce,
@@ -304,6 +309,7 @@ const argKernel = (x: Tensor, axis: number | undefined, out: Aval, sign: 1 | -1)
  */
 export const argmax: Op<ArgAttrs> = defineOp({
   name: 'ops.argmax',
+  kind: 'reduce',
   attrs: argAttrs,
   arity: 1,
   infer: inferArg,
@@ -321,6 +327,7 @@ export const argmax: Op<ArgAttrs> = defineOp({
  */
 export const argmin: Op<ArgAttrs> = defineOp({
   name: 'ops.argmin',
+  kind: 'reduce',
   attrs: argAttrs,
   arity: 1,
   infer: inferArg,

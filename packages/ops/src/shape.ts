@@ -4,9 +4,9 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, allocate, normalizeAxes, sizeOf, stridesOf, stridedOffsets, shapesEqual, reshape, zeros, formatErrors, ChainruleError,
-  type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray,
+  defineOp, allocate, normalizeAxes, sizeOf, stridesOf, shapesEqual, reshape, zeros, formatErrors, ChainruleError, type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray,
 } from '@chainrule/core';
+import { stridedOffsets } from '@chainrule/core/kernels';
 import { fmt } from './internal.js';
 
 export { reshape, broadcastTo, oneHot } from '@chainrule/core';
@@ -64,6 +64,7 @@ const inversePerm = (p: readonly number[]): number[] => {
  */
 export const transpose: Op<TransposeAttrs> = defineOp({
   name: 'ops.transpose',
+  kind: 'movement',
   attrs: t.partial({ perm: t.readonlyArray(t.number) }),
   arity: 1,
   infer: ([x], { perm }) => {
@@ -102,6 +103,8 @@ export interface ExpandDimsAttrs {
  */
 export const expandDims: Op<ExpandDimsAttrs> = defineOp({
   name: 'ops.expandDims',
+  kind: 'movement',
+  aliases: true,
   attrs: t.type({ axis: t.union([t.number, t.readonlyArray(t.number)]) }),
   arity: 1,
   infer: ([x], { axis }) => {
@@ -135,6 +138,8 @@ export interface SqueezeAttrs {
  */
 export const squeeze: Op<SqueezeAttrs> = defineOp({
   name: 'ops.squeeze',
+  kind: 'movement',
+  aliases: true,
   attrs: t.partial({ axis: t.union([t.number, t.readonlyArray(t.number)]) }),
   arity: 1,
   infer: ([x], { axis }) => {
@@ -202,6 +207,7 @@ const sliceLayout = (shape: Shape, attrs: SliceAttrs): Either<ShapeError, SliceL
  */
 export const slice: Op<SliceAttrs> = defineOp({
   name: 'ops.slice',
+  kind: 'movement',
   attrs: t.intersection([t.type({ begin: t.readonlyArray(t.number) }), t.partial({ size: t.readonlyArray(t.number), strides: t.readonlyArray(t.number) })]),
   arity: 1,
   infer: ([x], attrs) => {
@@ -241,6 +247,7 @@ export interface UnsliceAttrs {
  */
 export const unslice: Op<UnsliceAttrs> = defineOp({
   name: 'ops.unslice',
+  kind: 'movement',
   attrs: t.intersection([t.type({ shape: t.readonlyArray(t.number), begin: t.readonlyArray(t.number) }), t.partial({ strides: t.readonlyArray(t.number) })]),
   arity: 1,
   infer: ([x], { shape, begin, strides = [] }) => {
@@ -294,6 +301,7 @@ const axisIn = (axis: number, rank: number): Either<ShapeError, number> => {
  */
 export const concatOp: Op<ConcatAttrs> = defineOp({
   name: 'ops.concat',
+  kind: 'movement',
   attrs: t.partial({ axis: t.number }),
   arity: 'variadic',
   infer: (xs, { axis = 0 }) => {
@@ -477,6 +485,7 @@ const resolveIndices = (indices: Tensor, n: number, op: string, shapes: readonly
  */
 export const gather: Op<GatherAttrs> = defineOp({
   name: 'ops.gather',
+  kind: 'movement',
   attrs: t.partial({ axis: t.number }),
   arity: 2,
   infer: ([x, i], { axis = 0 }) => {
@@ -523,6 +532,7 @@ export const take: Op<GatherAttrs> = gather;
  */
 export const scatterAdd: Op<ScatterAddAttrs> = defineOp({
   name: 'ops.scatterAdd',
+  kind: 'opaque',
   attrs: t.type({ axis: t.number, size: t.number }),
   arity: 2,
   infer: ([u, i], { axis, size }) => {
@@ -573,6 +583,7 @@ export interface PadAttrs {
  */
 export const pad: Op<PadAttrs> = defineOp({
   name: 'ops.pad',
+  kind: 'movement',
   attrs: t.intersection([t.type({ paddings: t.readonlyArray(t.readonly(t.tuple([t.number, t.number]))) }), t.partial({ value: t.number })]),
   arity: 1,
   infer: ([x], { paddings }) => {

@@ -17,6 +17,7 @@ const finite = t.refinement(t.number, Number.isFinite, 'finite number');
  */
 export const abs: Op<{}> = defineOp({
   name: 'ops.abs',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -41,6 +42,7 @@ export const abs: Op<{}> = defineOp({
  */
 export const sign: Op<{}> = defineOp({
   name: 'ops.sign',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -64,6 +66,7 @@ export const sign: Op<{}> = defineOp({
  */
 export const floor: Op<{}> = defineOp({
   name: 'ops.floor',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -85,6 +88,7 @@ export const floor: Op<{}> = defineOp({
  */
 export const round: Op<{}> = defineOp({
   name: 'ops.round',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -106,6 +110,7 @@ export const round: Op<{}> = defineOp({
  */
 export const expm1: Op<{}> = defineOp({
   name: 'ops.expm1',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -128,6 +133,7 @@ export const expm1: Op<{}> = defineOp({
  */
 export const log1p: Op<{}> = defineOp({
   name: 'ops.log1p',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -150,6 +156,7 @@ export const log1p: Op<{}> = defineOp({
  */
 export const sqrt: Op<{}> = defineOp({
   name: 'ops.sqrt',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -172,6 +179,7 @@ export const sqrt: Op<{}> = defineOp({
  */
 export const rsqrt: Op<{}> = defineOp({
   name: 'ops.rsqrt',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -194,6 +202,7 @@ export const rsqrt: Op<{}> = defineOp({
  */
 export const square: Op<{}> = defineOp({
   name: 'ops.square',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -215,6 +224,7 @@ export const square: Op<{}> = defineOp({
  */
 export const reciprocal: Op<{}> = defineOp({
   name: 'ops.reciprocal',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -237,6 +247,7 @@ export const reciprocal: Op<{}> = defineOp({
  */
 export const sin: Op<{}> = defineOp({
   name: 'ops.sin',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -259,6 +270,7 @@ export const sin: Op<{}> = defineOp({
  */
 export const cos: Op<{}> = defineOp({
   name: 'ops.cos',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -281,6 +293,7 @@ export const cos: Op<{}> = defineOp({
  */
 export const tanh: Op<{}> = defineOp({
   name: 'ops.tanh',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -303,6 +316,7 @@ export const tanh: Op<{}> = defineOp({
  */
 export const relu: Op<{}> = defineOp({
   name: 'ops.relu',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -333,6 +347,7 @@ export interface LeakyReluAttrs {
  */
 export const leakyRelu: Op<LeakyReluAttrs> = defineOp({
   name: 'ops.leakyRelu',
+  kind: 'elementwise',
   attrs: t.partial({ alpha: finite }),
   arity: 1,
   infer: inferSame,
@@ -362,6 +377,7 @@ export interface EluAttrs {
  */
 export const elu: Op<EluAttrs> = defineOp({
   name: 'ops.elu',
+  kind: 'elementwise',
   attrs: t.partial({ alpha: finite }),
   arity: 1,
   infer: inferSame,
@@ -423,6 +439,7 @@ const erfcOf = (x: number): number => (x < 2 ? 1 - erfSeries(Math.max(x, -6)) : 
  */
 export const erf: Op<{}> = defineOp({
   name: 'ops.erf',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -451,6 +468,7 @@ const geluSlope = (x: Tensor) =>
  */
 export const gelu: Op<{}> = defineOp({
   name: 'ops.gelu',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -474,6 +492,7 @@ export const gelu: Op<{}> = defineOp({
  */
 export const softplus: Op<{}> = defineOp({
   name: 'ops.softplus',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -505,6 +524,7 @@ const siluSlope = (x: Tensor) => {
  */
 export const silu: Op<{}> = defineOp({
   name: 'ops.silu',
+  kind: 'elementwise',
   attrs: noAttrs,
   arity: 1,
   infer: inferSame,
@@ -553,6 +573,7 @@ const clipMask = (x: Tensor, { min, max }: ClipAttrs) => {
  */
 export const clip: Op<ClipAttrs> = defineOp({
   name: 'ops.clip',
+  kind: 'elementwise',
   attrs: t.partial({ min: finite, max: finite }),
   arity: 1,
   infer: inferClip,

@@ -6,7 +6,7 @@ import { defineOp, type Op } from '../op.js';
 import { broadcastShapes, broadcastIndex, sizeOf } from '../shape.js';
 import { allocate } from '../tensor.js';
 import { matmulInto } from '../kernels/matmul.js';
-import { unbroadcast } from './broadcast.js';
+import { unbroadcast } from './rules.js';
 import { add } from './binary.js';
 
 /** Attrs of {@link matmul}: whether to use the transpose of the last two dims of a or b. */
@@ -26,6 +26,7 @@ export interface MatmulAttrs {
  */
 export const matmul: Op<MatmulAttrs> = defineOp({
   name: 'core.matmul',
+  kind: 'contraction',
   attrs: t.partial({ transposeA: t.boolean, transposeB: t.boolean }),
   arity: 2,
   infer: ([a, b], { transposeA, transposeB }) => {

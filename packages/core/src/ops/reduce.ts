@@ -105,6 +105,7 @@ const sumKernel = (x: FloatArray, shape: Shape, axes: readonly number[], out: Fl
  */
 export const sum: Op<ReduceAttrs> = defineOp({
   name: 'core.sum',
+  kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
   infer: inferReduce,

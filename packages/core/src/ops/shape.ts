@@ -4,7 +4,8 @@ import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
 import { defineOp, type Op } from '../op.js';
 import { broadcastShapes, sizeOf, shapesEqual } from '../shape.js';
-import { unbroadcast, expandTo } from './broadcast.js';
+import { unbroadcast } from './rules.js';
+import { expandTo } from '../kernels/operand.js';
 
 const shapeAttr = t.readonlyArray(t.refinement(t.number, (n) => Number.isInteger(n) && n >= -1, 'dimension (integer ≥ −1)'));
 
@@ -16,6 +17,8 @@ const shapeAttr = t.readonlyArray(t.refinement(t.number, (n) => Number.isInteger
  */
 export const reshape: Op<{ shape: readonly number[] }> = defineOp({
   name: 'core.reshape',
+  kind: 'movement',
+  aliases: true,
   attrs: t.type({ shape: shapeAttr }),
   arity: 1,
   infer: ([x], { shape }) => {
@@ -44,6 +47,7 @@ export const reshape: Op<{ shape: readonly number[] }> = defineOp({
  */
 export const broadcastTo: Op<{ shape: readonly number[] }> = defineOp({
   name: 'core.broadcastTo',
+  kind: 'movement',
   attrs: t.type({ shape: t.readonlyArray(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'dimension')) }),
   arity: 1,
   infer: ([x], { shape }) => {
@@ -53,7 +57,8 @@ export const broadcastTo: Op<{ shape: readonly number[] }> = defineOp({
     }
     return right({ shape: [...shape], dtype: x.dtype });
   },
-  forward: ([x], _, out) => expandTo(x, out.shape),
+  // A copy even at the same shape: only ops declaring `aliases` may return an input's buffer.
+  forward: ([x], _, out) => (x.size === sizeOf(out.shape) ? x.data.slice() : expandTo(x, out.shape)),
   // ∂broadcast = g summed back to the input shape
   vjp: ({ inputs: [x], cotangent: g }) => [unbroadcast(g, x.shape)],
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : broadcastTo(tx, attrs)),

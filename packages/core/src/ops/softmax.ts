@@ -63,6 +63,7 @@ const inferAxis = ([x]: readonly { shape: Shape; dtype: 'float32' | 'float64' }[
  */
 export const softmax: Op<AxisAttrs> = defineOp({
   name: 'core.softmax',
+  kind: 'opaque',
   attrs: axisAttrs,
   arity: 1,
   infer: inferAxis,
@@ -91,6 +92,7 @@ export const softmax: Op<AxisAttrs> = defineOp({
  */
 export const logSoftmax: Op<AxisAttrs> = defineOp({
   name: 'core.logSoftmax',
+  kind: 'opaque',
   attrs: axisAttrs,
   arity: 1,
   infer: inferAxis,
@@ -120,6 +122,7 @@ export const logSoftmax: Op<AxisAttrs> = defineOp({
  */
 export const oneHot: Op<{ depth: number }> = defineOp({
   name: 'core.oneHot',
+  kind: 'opaque',
   attrs: t.type({ depth: t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer') }),
   arity: 1,
   infer: ([x], { depth }) => right({ shape: [...x.shape, depth], dtype: x.dtype }),
@@ -147,6 +150,7 @@ export const oneHot: Op<{ depth: number }> = defineOp({
  */
 export const softmaxCrossEntropy: Op<{}> = defineOp({
   name: 'core.softmaxCrossEntropy',
+  kind: 'opaque',
   attrs: t.type({}),
   arity: 2,
   infer: ([z, p]) => {

@@ -1,12 +1,69 @@
-// Elementwise ops on one input that the engine and the seed's network need: neg, exp, log, sigmoid, cast, stopGradient.
+// Elementwise ops on one input: the unaryOp helper, and neg, exp, log, sigmoid (made with it), cast and stopGradient.
 
 import * as t from 'io-ts';
 import { right } from 'fp-ts/lib/Either.js';
-import { defineOp, type Op } from '../op.js';
-import { allocate, type DType } from '../tensor.js';
+import { defineOp, noGradient, type Op, type OpSpec, type Domain } from '../op.js';
+import { allocate, type DType, type Tensor } from '../tensor.js';
 import { dtypeCodec } from '../codec.js';
-import { inferSame, noAttrs } from './broadcast.js';
-import { mul, div, sub } from './binary.js';
+import { inferSame, noAttrs } from './infer.js';
+import { mul, div, sub, scaleBy, type Partial } from './binary.js';
+
+/** The declaration of a unary elementwise op, as given to {@link unaryOp}. */
+export interface UnarySpec<A> {
+  readonly name: string;
+  /** io-ts codec for attrs (default: none). Defaults belong in the codec. */
+  readonly attrs?: t.Type<A, any, unknown>;
+  /** The scalar function; the forward kernel applies it to every element. */
+  readonly fn: (x: number, attrs: A) => number;
+  /**
+   * dy/dx written with ops from the input x and the output y; the VJP (g·dy/dx) and the JVP
+   * (ẋ·dy/dx) are derived from it. Omit for an op with no gradient (floor, sign).
+   */
+  readonly derivative?: (x: Tensor, y: Tensor, attrs: A) => Partial;
+  readonly domains?: readonly Domain[];
+  readonly smooth?: boolean;
+  readonly kernels?: OpSpec<A>['kernels'];
+}
+
+/**
+ * Declares an elementwise op on one input from its scalar function and its derivative: the
+ * forward kernel, the VJP and the JVP all come from these, so no derivative is written twice.
+ *
+ * @example
+ * // softplus(x) = log(1 + eˣ); d/dx = σ(x)
+ * const softplus = unaryOp({
+ *   name: 'myorg.softplus',
+ *   fn: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+ *   derivative: (x) => sigmoid(x),
+ * })
+ * softplus(tensor([0])) // [0.693...]
+ */
+export const unaryOp = <A = {}>(spec: UnarySpec<A>): Op<A> => {
+  const { fn, derivative } = spec;
+  return defineOp<A>({
+    name: spec.name,
+    attrs: spec.attrs ?? (noAttrs as unknown as t.Type<A, any, unknown>),
+    arity: 1,
+    kind: 'elementwise',
+    infer: inferSame,
+    forward: ([x], attrs, out) => {
+      const d = x.data, o = allocate(out.dtype, d.length);
+      for (let i = 0; i < d.length; i++) o[i] = fn(d[i], attrs);
+      return o;
+    },
+    vjp: derivative === undefined
+      ? noGradient
+      : ({ inputs: [x], output, cotangent: g, attrs }) => [scaleBy(g, derivative(x, output, attrs))],
+    jvp: derivative === undefined
+      ? () => null
+      : ({ inputs: [x], output, tangents: [tx], attrs }) => (tx === null ? null : scaleBy(tx, derivative(x, output, attrs))),
+    differentiable: derivative !== undefined,
+    ...(derivative === undefined ? { smooth: false } : {}),
+    ...(spec.domains === undefined ? {} : { domains: spec.domains }),
+    ...(spec.smooth === undefined ? {} : { smooth: spec.smooth }),
+    ...(spec.kernels === undefined ? {} : { kernels: spec.kernels }),
+  });
+};
 
 /**
  * Elementwise −x.
@@ -14,19 +71,11 @@ import { mul, div, sub } from './binary.js';
  * @example
  * neg(tensor([1, -2])) // [-1, 2]
  */
-export const neg: Op<{}> = defineOp({
+export const neg: Op<{}> = unaryOp({
   name: 'core.neg',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = -d[i];
-    return o;
-  },
-  // ∂(−x) = −g
-  vjp: ({ cotangent: g }) => [neg(g)],
-  jvp: ({ tangents: [tx] }) => (tx === null ? null : neg(tx)),
+  fn: (x) => -x,
+  // d(−x) = −1
+  derivative: () => -1,
 });
 
 /**
@@ -35,19 +84,11 @@ export const neg: Op<{}> = defineOp({
  * @example
  * exp(tensor([0, 1])) // [1, 2.718...]
  */
-export const exp: Op<{}> = defineOp({
+export const exp: Op<{}> = unaryOp({
   name: 'core.exp',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.exp(d[i]);
-    return o;
-  },
-  // ∂eˣ = g·eˣ
-  vjp: ({ output, cotangent: g }) => [mul(g, output)],
-  jvp: ({ output, tangents: [tx] }) => (tx === null ? null : mul(tx, output)),
+  fn: Math.exp,
+  // deˣ = eˣ
+  derivative: (_x, y) => y,
   domains: [{ min: -5, max: 5 }],
 });
 
@@ -57,19 +98,11 @@ export const exp: Op<{}> = defineOp({
  * @example
  * log(tensor([1, Math.E])) // [0, 1]
  */
-export const log: Op<{}> = defineOp({
+export const log: Op<{}> = unaryOp({
   name: 'core.log',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.log(d[i]);
-    return o;
-  },
-  // ∂log x = g/x
-  vjp: ({ inputs: [x], cotangent: g }) => [div(g, x)],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : div(tx, x)),
+  fn: Math.log,
+  // d log x = 1/x
+  derivative: (x) => div(1, x),
   domains: [{ min: 0.1, max: 10 }],
 });
 
@@ -79,26 +112,15 @@ export const log: Op<{}> = defineOp({
  * @example
  * sigmoid(tensor([0])) // [0.5]
  */
-export const sigmoid: Op<{}> = defineOp({
+export const sigmoid: Op<{}> = unaryOp({
   name: 'core.sigmoid',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i];
-      if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
-      else {
-        const e = Math.exp(v);
-        o[i] = e / (1 + e);
-      }
-    }
-    return o;
+  fn: (v) => {
+    if (v >= 0) return 1 / (1 + Math.exp(-v));
+    const e = Math.exp(v);
+    return e / (1 + e);
   },
-  // ∂σ = g·σ·(1−σ)
-  vjp: ({ output: s, cotangent: g }) => [mul(g, mul(s, sub(1, s)))],
-  jvp: ({ output: s, tangents: [tx] }) => (tx === null ? null : mul(tx, mul(s, sub(1, s)))),
+  // dσ = σ·(1−σ)
+  derivative: (_x, s) => mul(s, sub(1, s)),
   domains: [{ min: -6, max: 6 }],
 });
 
@@ -112,6 +134,7 @@ export const cast: Op<{ dtype: DType }> = defineOp({
   name: 'core.cast',
   attrs: t.type({ dtype: dtypeCodec }),
   arity: 1,
+  kind: 'elementwise',
   infer: ([x], { dtype }) => right({ shape: x.shape, dtype }),
   forward: ([x], _, out) => {
     const o = allocate(out.dtype, x.size);
@@ -124,7 +147,8 @@ export const cast: Op<{ dtype: DType }> = defineOp({
 });
 
 /**
- * The identity whose gradient is zero: blocks differentiation through a value.
+ * The identity whose gradient is zero: blocks differentiation through a value. Its output
+ * shares its input's buffer (nothing writes into either).
  *
  * @example
  * grad((x) => mul(x, stopGradient(x)))(tensor(3)) // 3, not 6
@@ -133,6 +157,8 @@ export const stopGradient: Op<{}> = defineOp({
   name: 'core.stopGradient',
   attrs: noAttrs,
   arity: 1,
+  kind: 'elementwise',
+  aliases: true,
   infer: inferSame,
   forward: ([x]) => x.data,
   // ∂ = 0

@@ -1,6 +1,9 @@
 // 2-D convolution kernels (NHWC input, HWIO filter) and their two gradients, as im2col + matmul.
 
-import { matmulInto, sizeOf, type FloatArray } from '@chainrule/core';
+import {
+  sizeOf, type FloatArray,
+} from '@chainrule/core';
+import { matmulInto } from '@chainrule/core/kernels';
 
 /** Explicit zero padding `[top, bottom, left, right]`, in input pixels. */
 export type Pads2d = readonly [number, number, number, number];
