@@ -30,3 +30,4 @@ export { softmax, logSoftmax, oneHot, softmaxCrossEntropy, type AxisAttrs } from
 export { inferBroadcast, inferSame, noAttrs } from './ops/infer.js';
 export { unbroadcast, broadcastTangent } from './ops/rules.js';
 export { coreOps, coreRegistry } from './core-registry.js';
+export { withDefaults, finite, positiveInt, nonNegativeInt, type Defaulted, type DefaultsType } from './attrs.js';

@@ -2,11 +2,11 @@
 
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, noGradient, allocate, inferBroadcast, unbroadcast, broadcastTangent, broadcastShapes, noAttrs, sizeOf, tensor, sub, mul, log, type Op, type Aval, type Tensor, type FloatArray, type ShapeError,
+  defineOp, binaryOp, allocate, unbroadcast, broadcastTangent, broadcastShapes, noAttrs, sizeOf, tensor, sub, mul, log,
+  type Op, type Aval, type Tensor, type ShapeError,
 } from '@chainrule/core';
 import { expandTo } from '@chainrule/core/kernels';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { addTangents } from './internal.js';
 
 export { add, sub, mul, div } from '@chainrule/core';
 
@@ -19,28 +19,11 @@ export { add, sub, mul, div } from '@chainrule/core';
  * pow(tensor([2, 3]), 2)             // [4, 9]
  * pow(tensor([4, 9]), tensor([0.5])) // [2, 3]
  */
-export const pow: Op<{}> = defineOp({
+export const pow: Op<{}> = binaryOp({
   name: 'ops.pow',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => {
-    const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-    const o = allocate(out.dtype, sizeOf(out.shape));
-    for (let i = 0; i < o.length; i++) o[i] = Math.pow(x[i], y[i]);
-    return o;
-  },
-  // ∂aᵇ = (g·b·aᵇ⁻¹, g·aᵇ·log a)
-  vjp: ({ inputs: [a, b], output: y, cotangent: g }) => [
-    unbroadcast(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape),
-    unbroadcast(mul(g, mul(y, log(where(equal(a, 0), 1, a)))), b.shape),
-  ],
-  jvp: ({ inputs: [a, b], output: y, tangents: [ta, tb] }) => {
-    const x = ta === null ? null : mul(ta, mul(b, pow(a, sub(b, 1))));
-    const z = tb === null ? null : mul(tb, mul(y, log(where(equal(a, 0), 1, a))));
-    return broadcastTangent(addTangents(x, z), y.shape);
-  },
+  fn: (a, b) => Math.pow(a, b),
+  // ∂aᵇ = (b·aᵇ⁻¹, aᵇ·log a)
+  partials: [(a, b) => mul(b, pow(a, sub(b, 1))), (a, _b, y) => mul(y, log(where(equal(a, 0), 1, a)))],
   domains: [{ min: 0.5, max: 3 }, { min: -2, max: 2 }],
 });
 
@@ -51,25 +34,11 @@ export const pow: Op<{}> = defineOp({
  * @example
  * maximum(tensor([1, 5]), tensor([3, 2])) // [3, 5]
  */
-export const maximum: Op<{}> = defineOp({
+export const maximum: Op<{}> = binaryOp({
   name: 'ops.maximum',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => {
-    const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-    const o = allocate(out.dtype, sizeOf(out.shape));
-    for (let i = 0; i < o.length; i++) o[i] = Math.max(x[i], y[i]);
-    return o;
-  },
-  // ∂max(a, b) = (g·[a ≥ b], g·[a < b])
-  vjp: ({ inputs: [a, b], cotangent: g }) => [
-    unbroadcast(mul(g, greaterEqual(a, b)), a.shape),
-    unbroadcast(mul(g, less(a, b)), b.shape),
-  ],
-  jvp: ({ inputs: [a, b], output, tangents: [ta, tb] }) =>
-    broadcastTangent(addTangents(ta === null ? null : mul(ta, greaterEqual(a, b)), tb === null ? null : mul(tb, less(a, b))), output.shape),
+  fn: (a, b) => Math.max(a, b),
+  // ∂max(a, b) = ([a ≥ b], [a < b])
+  partials: [(a, b) => greaterEqual(a, b), (a, b) => less(a, b)],
   smooth: false,
 });
 
@@ -80,25 +49,11 @@ export const maximum: Op<{}> = defineOp({
  * @example
  * minimum(tensor([1, 5]), tensor([3, 2])) // [1, 2]
  */
-export const minimum: Op<{}> = defineOp({
+export const minimum: Op<{}> = binaryOp({
   name: 'ops.minimum',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => {
-    const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-    const o = allocate(out.dtype, sizeOf(out.shape));
-    for (let i = 0; i < o.length; i++) o[i] = Math.min(x[i], y[i]);
-    return o;
-  },
-  // ∂min(a, b) = (g·[a ≤ b], g·[a > b])
-  vjp: ({ inputs: [a, b], cotangent: g }) => [
-    unbroadcast(mul(g, lessEqual(a, b)), a.shape),
-    unbroadcast(mul(g, greater(a, b)), b.shape),
-  ],
-  jvp: ({ inputs: [a, b], output, tangents: [ta, tb] }) =>
-    broadcastTangent(addTangents(ta === null ? null : mul(ta, lessEqual(a, b)), tb === null ? null : mul(tb, greater(a, b))), output.shape),
+  fn: (a, b) => Math.min(a, b),
+  // ∂min(a, b) = ([a ≤ b], [a > b])
+  partials: [(a, b) => lessEqual(a, b), (a, b) => greater(a, b)],
   smooth: false,
 });
 
@@ -146,40 +101,13 @@ export const where: Op<{}> = defineOp({
   domains: [{ min: -1, max: 1, avoid: [0] }, {}, {}],
 });
 
-type Comparison = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
-
-/** One loop per comparison (chosen once, outside the loop). */
-const compareKernel = (kind: Comparison, a: Tensor, b: Tensor, out: Aval): FloatArray => {
-  const x = expandTo(a, out.shape), y = expandTo(b, out.shape);
-  const o = allocate(out.dtype, sizeOf(out.shape));
-  const n = o.length;
-  switch (kind) {
-    case 'equal': for (let i = 0; i < n; i++) o[i] = x[i] === y[i] ? 1 : 0; break;
-    case 'notEqual': for (let i = 0; i < n; i++) o[i] = x[i] !== y[i] ? 1 : 0; break;
-    case 'less': for (let i = 0; i < n; i++) o[i] = x[i] < y[i] ? 1 : 0; break;
-    case 'lessEqual': for (let i = 0; i < n; i++) o[i] = x[i] <= y[i] ? 1 : 0; break;
-    case 'greater': for (let i = 0; i < n; i++) o[i] = x[i] > y[i] ? 1 : 0; break;
-    case 'greaterEqual': for (let i = 0; i < n; i++) o[i] = x[i] >= y[i] ? 1 : 0; break;
-  }
-  return o;
-};
-
 /**
  * Elementwise a = b as 1 or 0 in the inputs' dtype, broadcasting. No gradient.
  *
  * @example
  * equal(tensor([1, 2]), 2) // [0, 1]
  */
-export const equal: Op<{}> = defineOp({
-  name: 'ops.equal',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => compareKernel('equal', a, b, out),
-  vjp: noGradient,
-  differentiable: false,
-});
+export const equal: Op<{}> = binaryOp({ name: 'ops.equal', fn: (a, b) => (a === b ? 1 : 0) });
 
 /**
  * Elementwise a ≠ b as 1 or 0 in the inputs' dtype, broadcasting (NaN ≠ NaN). No gradient.
@@ -187,16 +115,7 @@ export const equal: Op<{}> = defineOp({
  * @example
  * notEqual(tensor([1, 2]), 2) // [1, 0]
  */
-export const notEqual: Op<{}> = defineOp({
-  name: 'ops.notEqual',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => compareKernel('notEqual', a, b, out),
-  vjp: noGradient,
-  differentiable: false,
-});
+export const notEqual: Op<{}> = binaryOp({ name: 'ops.notEqual', fn: (a, b) => (a !== b ? 1 : 0) });
 
 /**
  * Elementwise a < b as 1 or 0 in the inputs' dtype, broadcasting. No gradient.
@@ -204,16 +123,7 @@ export const notEqual: Op<{}> = defineOp({
  * @example
  * less(tensor([1, 2, 3]), 2) // [1, 0, 0]
  */
-export const less: Op<{}> = defineOp({
-  name: 'ops.less',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => compareKernel('less', a, b, out),
-  vjp: noGradient,
-  differentiable: false,
-});
+export const less: Op<{}> = binaryOp({ name: 'ops.less', fn: (a, b) => (a < b ? 1 : 0) });
 
 /**
  * Elementwise a ≤ b as 1 or 0 in the inputs' dtype, broadcasting. No gradient.
@@ -221,16 +131,7 @@ export const less: Op<{}> = defineOp({
  * @example
  * lessEqual(tensor([1, 2, 3]), 2) // [1, 1, 0]
  */
-export const lessEqual: Op<{}> = defineOp({
-  name: 'ops.lessEqual',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => compareKernel('lessEqual', a, b, out),
-  vjp: noGradient,
-  differentiable: false,
-});
+export const lessEqual: Op<{}> = binaryOp({ name: 'ops.lessEqual', fn: (a, b) => (a <= b ? 1 : 0) });
 
 /**
  * Elementwise a > b as 1 or 0 in the inputs' dtype, broadcasting. No gradient.
@@ -238,16 +139,7 @@ export const lessEqual: Op<{}> = defineOp({
  * @example
  * greater(tensor([1, 2, 3]), 2) // [0, 0, 1]
  */
-export const greater: Op<{}> = defineOp({
-  name: 'ops.greater',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => compareKernel('greater', a, b, out),
-  vjp: noGradient,
-  differentiable: false,
-});
+export const greater: Op<{}> = binaryOp({ name: 'ops.greater', fn: (a, b) => (a > b ? 1 : 0) });
 
 /**
  * Elementwise a ≥ b as 1 or 0 in the inputs' dtype, broadcasting. No gradient.
@@ -255,13 +147,4 @@ export const greater: Op<{}> = defineOp({
  * @example
  * greaterEqual(tensor([1, 2, 3]), 2) // [0, 1, 1]
  */
-export const greaterEqual: Op<{}> = defineOp({
-  name: 'ops.greaterEqual',
-  kind: 'broadcast',
-  attrs: noAttrs,
-  arity: 2,
-  infer: inferBroadcast,
-  forward: ([a, b], _, out) => compareKernel('greaterEqual', a, b, out),
-  vjp: noGradient,
-  differentiable: false,
-});
+export const greaterEqual: Op<{}> = binaryOp({ name: 'ops.greaterEqual', fn: (a, b) => (a >= b ? 1 : 0) });

@@ -1,13 +1,11 @@
-// Elementwise ops on one input: the activations and maths functions of the standard library.
+// Elementwise ops on one input: the activations and maths functions of the standard library, each declared by its scalar function and derivative.
 
 import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
-import { defineOp, allocate, inferSame, noAttrs, noGradient, add, sub, mul, div, neg, exp, sigmoid, type Op, type Aval, type Tensor } from '@chainrule/core';
+import { unaryOp, withDefaults, finite, add, sub, mul, div, neg, exp, sigmoid, type Op, type Aval, type Tensor } from '@chainrule/core';
 import { greater, greaterEqual, lessEqual, where } from './binary.js';
 
 export { neg, exp, log, sigmoid, cast, stopGradient } from '@chainrule/core';
-
-const finite = t.refinement(t.number, Number.isFinite, 'finite number');
 
 /**
  * Elementwise |x|. Subgradient at 0: 0 (the gradient is sign(x)).
@@ -15,20 +13,11 @@ const finite = t.refinement(t.number, Number.isFinite, 'finite number');
  * @example
  * abs(tensor([-2, 0, 3])) // [2, 0, 3]
  */
-export const abs: Op<{}> = defineOp({
+export const abs: Op<{}> = unaryOp({
   name: 'ops.abs',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.abs(d[i]);
-    return o;
-  },
-  // ∂|x| = g·sign(x)
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, sign(x))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, sign(x))),
+  fn: Math.abs,
+  // d|x| = sign(x)
+  derivative: (x) => sign(x),
   domains: [{ min: -5, max: 5, avoid: [0] }],
   smooth: false,
 });
@@ -40,22 +29,11 @@ export const abs: Op<{}> = defineOp({
  * @example
  * sign(tensor([-2, 0, 3])) // [-1, 0, 1]
  */
-export const sign: Op<{}> = defineOp({
+export const sign: Op<{}> = unaryOp({
   name: 'ops.sign',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.sign(d[i]);
-    return o;
-  },
-  // ∂sign = 0
-  vjp: () => [null],
-  jvp: () => null,
+  fn: Math.sign,
+  // d sign = 0: no gradient
   domains: [{ min: -5, max: 5, avoid: [0] }],
-  smooth: false,
 });
 
 /**
@@ -64,20 +42,10 @@ export const sign: Op<{}> = defineOp({
  * @example
  * floor(tensor([2.5, -0.5])) // [2, -1]
  */
-export const floor: Op<{}> = defineOp({
+export const floor: Op<{}> = unaryOp({
   name: 'ops.floor',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.floor(d[i]);
-    return o;
-  },
-  // ∂⌊x⌋ = 0 almost everywhere: no gradient
-  vjp: noGradient,
-  differentiable: false,
+  fn: Math.floor,
+  // d⌊x⌋ = 0 almost everywhere: no gradient
 });
 
 /**
@@ -86,20 +54,10 @@ export const floor: Op<{}> = defineOp({
  * @example
  * round(tensor([2.5, -2.5, 0.4])) // [3, -3, 0]
  */
-export const round: Op<{}> = defineOp({
+export const round: Op<{}> = unaryOp({
   name: 'ops.round',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.sign(d[i]) * Math.round(Math.abs(d[i]));
-    return o;
-  },
-  // ∂round = 0 almost everywhere: no gradient
-  vjp: noGradient,
-  differentiable: false,
+  fn: (v) => Math.sign(v) * Math.round(Math.abs(v)),
+  // d round = 0 almost everywhere: no gradient
 });
 
 /**
@@ -108,20 +66,11 @@ export const round: Op<{}> = defineOp({
  * @example
  * expm1(tensor([1e-10], { dtype: 'float64' })) // [1.00000000005e-10]
  */
-export const expm1: Op<{}> = defineOp({
+export const expm1: Op<{}> = unaryOp({
   name: 'ops.expm1',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.expm1(d[i]);
-    return o;
-  },
-  // ∂(eˣ − 1) = g·eˣ = g·(y + 1)
-  vjp: ({ output: y, cotangent: g }) => [mul(g, add(y, 1))],
-  jvp: ({ output: y, tangents: [tx] }) => (tx === null ? null : mul(tx, add(y, 1))),
+  fn: Math.expm1,
+  // d(eˣ − 1) = eˣ = y + 1
+  derivative: (_x, y) => add(y, 1),
   domains: [{ min: -5, max: 5 }],
 });
 
@@ -131,20 +80,11 @@ export const expm1: Op<{}> = defineOp({
  * @example
  * log1p(tensor([1e-10], { dtype: 'float64' })) // [9.9999999995e-11]
  */
-export const log1p: Op<{}> = defineOp({
+export const log1p: Op<{}> = unaryOp({
   name: 'ops.log1p',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.log1p(d[i]);
-    return o;
-  },
-  // ∂log(1+x) = g/(1+x)
-  vjp: ({ inputs: [x], cotangent: g }) => [div(g, add(x, 1))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : div(tx, add(x, 1))),
+  fn: Math.log1p,
+  // d log(1+x) = 1/(1+x)
+  derivative: (x) => reciprocal(add(x, 1)),
   domains: [{ min: -0.5, max: 10 }],
 });
 
@@ -154,20 +94,11 @@ export const log1p: Op<{}> = defineOp({
  * @example
  * sqrt(tensor([4, 9])) // [2, 3]
  */
-export const sqrt: Op<{}> = defineOp({
+export const sqrt: Op<{}> = unaryOp({
   name: 'ops.sqrt',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.sqrt(d[i]);
-    return o;
-  },
-  // ∂√x = g/(2√x)
-  vjp: ({ output: y, cotangent: g }) => [div(g, mul(y, 2))],
-  jvp: ({ output: y, tangents: [tx] }) => (tx === null ? null : div(tx, mul(y, 2))),
+  fn: Math.sqrt,
+  // d√x = 1/(2√x)
+  derivative: (_x, y) => div(0.5, y),
   domains: [{ min: 0.1, max: 10 }],
 });
 
@@ -177,20 +108,11 @@ export const sqrt: Op<{}> = defineOp({
  * @example
  * rsqrt(tensor([4, 0.25])) // [0.5, 2]
  */
-export const rsqrt: Op<{}> = defineOp({
+export const rsqrt: Op<{}> = unaryOp({
   name: 'ops.rsqrt',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = 1 / Math.sqrt(d[i]);
-    return o;
-  },
-  // ∂x^(−½) = −g·y/(2x)
-  vjp: ({ inputs: [x], output: y, cotangent: g }) => [mul(g, div(y, mul(x, -2)))],
-  jvp: ({ inputs: [x], output: y, tangents: [tx] }) => (tx === null ? null : mul(tx, div(y, mul(x, -2)))),
+  fn: (v) => 1 / Math.sqrt(v),
+  // d x^(−½) = −y/(2x)
+  derivative: (x, y) => div(y, mul(x, -2)),
   domains: [{ min: 0.1, max: 10 }],
 });
 
@@ -200,20 +122,11 @@ export const rsqrt: Op<{}> = defineOp({
  * @example
  * square(tensor([-3, 2])) // [9, 4]
  */
-export const square: Op<{}> = defineOp({
+export const square: Op<{}> = unaryOp({
   name: 'ops.square',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = d[i] * d[i];
-    return o;
-  },
-  // ∂x² = 2·g·x
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, mul(x, 2))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, mul(x, 2))),
+  fn: (v) => v * v,
+  // d x² = 2x
+  derivative: (x) => mul(x, 2),
 });
 
 /**
@@ -222,20 +135,11 @@ export const square: Op<{}> = defineOp({
  * @example
  * reciprocal(tensor([2, -4])) // [0.5, -0.25]
  */
-export const reciprocal: Op<{}> = defineOp({
+export const reciprocal: Op<{}> = unaryOp({
   name: 'ops.reciprocal',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = 1 / d[i];
-    return o;
-  },
-  // ∂(1/x) = −g·y²
-  vjp: ({ output: y, cotangent: g }) => [neg(mul(g, mul(y, y)))],
-  jvp: ({ output: y, tangents: [tx] }) => (tx === null ? null : neg(mul(tx, mul(y, y)))),
+  fn: (v) => 1 / v,
+  // d(1/x) = −y²
+  derivative: (_x, y) => neg(mul(y, y)),
   domains: [{ min: -5, max: 5, avoid: [0] }],
 });
 
@@ -245,20 +149,11 @@ export const reciprocal: Op<{}> = defineOp({
  * @example
  * sin(tensor([0, Math.PI / 2])) // [0, 1]
  */
-export const sin: Op<{}> = defineOp({
+export const sin: Op<{}> = unaryOp({
   name: 'ops.sin',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.sin(d[i]);
-    return o;
-  },
-  // ∂sin x = g·cos x
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, cos(x))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, cos(x))),
+  fn: Math.sin,
+  // d sin x = cos x
+  derivative: (x) => cos(x),
   domains: [{ min: -6, max: 6 }],
 });
 
@@ -268,20 +163,11 @@ export const sin: Op<{}> = defineOp({
  * @example
  * cos(tensor([0, Math.PI])) // [1, -1]
  */
-export const cos: Op<{}> = defineOp({
+export const cos: Op<{}> = unaryOp({
   name: 'ops.cos',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.cos(d[i]);
-    return o;
-  },
-  // ∂cos x = −g·sin x
-  vjp: ({ inputs: [x], cotangent: g }) => [neg(mul(g, sin(x)))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : neg(mul(tx, sin(x)))),
+  fn: Math.cos,
+  // d cos x = −sin x
+  derivative: (x) => neg(sin(x)),
   domains: [{ min: -6, max: 6 }],
 });
 
@@ -291,20 +177,11 @@ export const cos: Op<{}> = defineOp({
  * @example
  * tanh(tensor([0, 1000])) // [0, 1]
  */
-export const tanh: Op<{}> = defineOp({
+export const tanh: Op<{}> = unaryOp({
   name: 'ops.tanh',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.tanh(d[i]);
-    return o;
-  },
-  // ∂tanh = g·(1 − y²)
-  vjp: ({ output: y, cotangent: g }) => [mul(g, sub(1, mul(y, y)))],
-  jvp: ({ output: y, tangents: [tx] }) => (tx === null ? null : mul(tx, sub(1, mul(y, y)))),
+  fn: Math.tanh,
+  // d tanh = 1 − y²
+  derivative: (_x, y) => sub(1, mul(y, y)),
   domains: [{ min: -4, max: 4 }],
 });
 
@@ -314,27 +191,18 @@ export const tanh: Op<{}> = defineOp({
  * @example
  * relu(tensor([-1, 0, 2])) // [0, 0, 2]
  */
-export const relu: Op<{}> = defineOp({
+export const relu: Op<{}> = unaryOp({
   name: 'ops.relu',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = d[i] > 0 ? d[i] : d[i] === d[i] ? 0 : d[i];
-    return o;
-  },
-  // ∂relu = g·[x > 0]
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, greater(x, 0))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, greater(x, 0))),
+  fn: (v) => (v > 0 ? v : v === v ? 0 : v),
+  // d relu = [x > 0]
+  derivative: (x) => greater(x, 0),
   domains: [{ min: -5, max: 5, avoid: [0] }],
   smooth: false,
 });
 
 /** Attrs of {@link leakyRelu}: the slope for x ≤ 0 (default 0.2, as in TensorFlow.js). */
 export interface LeakyReluAttrs {
-  readonly alpha?: number;
+  readonly alpha: number;
 }
 
 /**
@@ -345,27 +213,19 @@ export interface LeakyReluAttrs {
  * leakyRelu(tensor([-1, 2]))                  // [-0.2, 2]
  * leakyRelu(tensor([-1, 2]), { alpha: 0.01 }) // [-0.01, 2]
  */
-export const leakyRelu: Op<LeakyReluAttrs> = defineOp({
+export const leakyRelu: Op<LeakyReluAttrs> = unaryOp({
   name: 'ops.leakyRelu',
-  kind: 'elementwise',
-  attrs: t.partial({ alpha: finite }),
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], { alpha = 0.2 }, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = d[i] > 0 ? d[i] : alpha * d[i];
-    return o;
-  },
-  // ∂leakyRelu = g·(x > 0 ? 1 : α)
-  vjp: ({ inputs: [x], cotangent: g, attrs: { alpha = 0.2 } }) => [where(greater(x, 0), g, mul(g, alpha))],
-  jvp: ({ inputs: [x], tangents: [tx], attrs: { alpha = 0.2 } }) => (tx === null ? null : where(greater(x, 0), tx, mul(tx, alpha))),
+  attrs: withDefaults({ alpha: finite }, { alpha: 0.2 }),
+  fn: (v, { alpha }) => (v > 0 ? v : alpha * v),
+  // d leakyRelu = x > 0 ? 1 : α
+  derivative: (x, _y, { alpha }) => where(greater(x, 0), 1, alpha),
   domains: [{ min: -5, max: 5, avoid: [0] }],
   smooth: false,
 });
 
 /** Attrs of {@link elu}: the scale of the negative branch (default 1). */
 export interface EluAttrs {
-  readonly alpha?: number;
+  readonly alpha: number;
 }
 
 /**
@@ -375,21 +235,12 @@ export interface EluAttrs {
  * @example
  * elu(tensor([-1, 2])) // [-0.632, 2]
  */
-export const elu: Op<EluAttrs> = defineOp({
+export const elu: Op<EluAttrs> = unaryOp({
   name: 'ops.elu',
-  kind: 'elementwise',
-  attrs: t.partial({ alpha: finite }),
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], { alpha = 1 }, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = d[i] > 0 ? d[i] : alpha * Math.expm1(d[i]);
-    return o;
-  },
-  // ∂elu = g·(x > 0 ? 1 : y + α)
-  vjp: ({ inputs: [x], output: y, cotangent: g, attrs: { alpha = 1 } }) => [where(greater(x, 0), g, mul(g, add(y, alpha)))],
-  jvp: ({ inputs: [x], output: y, tangents: [tx], attrs: { alpha = 1 } }) =>
-    tx === null ? null : where(greater(x, 0), tx, mul(tx, add(y, alpha))),
+  attrs: withDefaults({ alpha: finite }, { alpha: 1 }),
+  fn: (v, { alpha }) => (v > 0 ? v : alpha * Math.expm1(v)),
+  // d elu = x > 0 ? 1 : y + α
+  derivative: (x, y, { alpha }) => where(greater(x, 0), 1, add(y, alpha)),
   domains: [{ min: -5, max: 5, avoid: [0] }],
   smooth: false,
 });
@@ -437,26 +288,13 @@ const erfcOf = (x: number): number => (x < 2 ? 1 - erfSeries(Math.max(x, -6)) : 
  * @example
  * erf(tensor([0, 1])) // [0, 0.8427]
  */
-export const erf: Op<{}> = defineOp({
+export const erf: Op<{}> = unaryOp({
   name: 'ops.erf',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = erfOf(d[i]);
-    return o;
-  },
-  // ∂erf = g·(2/√π)·e^(−x²)
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI))),
+  fn: erfOf,
+  // d erf = (2/√π)·e^(−x²)
+  derivative: (x) => mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI),
   domains: [{ min: -3, max: 3 }],
 });
-
-/** gelu′(x) = Φ(x) + x·φ(x), built from ops. */
-const geluSlope = (x: Tensor) =>
-  add(mul(add(erf(mul(x, SQRT_HALF)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI)));
 
 /**
  * Gaussian error linear unit, the exact form x·Φ(x) = x·½·(1 + erf(x/√2)) (not the tanh
@@ -466,20 +304,11 @@ const geluSlope = (x: Tensor) =>
  * @example
  * gelu(tensor([-1, 0, 1])) // [-0.1587, 0, 0.8413]
  */
-export const gelu: Op<{}> = defineOp({
+export const gelu: Op<{}> = unaryOp({
   name: 'ops.gelu',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = d[i] * 0.5 * erfcOf(-d[i] * SQRT_HALF);
-    return o;
-  },
-  // ∂gelu = g·(Φ(x) + x·φ(x))
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, geluSlope(x))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, geluSlope(x))),
+  fn: (v) => v * 0.5 * erfcOf(-v * SQRT_HALF),
+  // d gelu = Φ(x) + x·φ(x)
+  derivative: (x) => add(mul(add(erf(mul(x, SQRT_HALF)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))),
   domains: [{ min: -4, max: 4 }],
 });
 
@@ -490,31 +319,13 @@ export const gelu: Op<{}> = defineOp({
  * @example
  * softplus(tensor([0, 1000, -1000])) // [0.693, 1000, 0]
  */
-export const softplus: Op<{}> = defineOp({
+export const softplus: Op<{}> = unaryOp({
   name: 'ops.softplus',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i];
-      o[i] = (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
-    }
-    return o;
-  },
-  // ∂softplus = g·σ(x)
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, sigmoid(x))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, sigmoid(x))),
+  fn: (v) => (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v))),
+  // d softplus = σ(x)
+  derivative: (x) => sigmoid(x),
   domains: [{ min: -6, max: 6 }],
 });
-
-/** silu′(x) = σ(x)·(1 + x·(1 − σ(x))), built from ops. */
-const siluSlope = (x: Tensor) => {
-  const s = sigmoid(x);
-  return mul(s, add(mul(x, sub(1, s)), 1));
-};
 
 /**
  * SiLU (swish): x·σ(x), stable for large |x|.
@@ -522,27 +333,18 @@ const siluSlope = (x: Tensor) => {
  * @example
  * silu(tensor([0, 1])) // [0, 0.731]
  */
-export const silu: Op<{}> = defineOp({
+export const silu: Op<{}> = unaryOp({
   name: 'ops.silu',
-  kind: 'elementwise',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i];
-      if (v >= 0) o[i] = v / (1 + Math.exp(-v));
-      else {
-        const e = Math.exp(v);
-        o[i] = (v * e) / (1 + e);
-      }
-    }
-    return o;
+  fn: (v) => {
+    if (v >= 0) return v / (1 + Math.exp(-v));
+    const e = Math.exp(v);
+    return (v * e) / (1 + e);
   },
-  // ∂silu = g·σ(x)·(1 + x·(1 − σ(x)))
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, siluSlope(x))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, siluSlope(x))),
+  // d silu = σ(x)·(1 + x·(1 − σ(x)))
+  derivative: (x) => {
+    const s = sigmoid(x);
+    return mul(s, add(mul(x, sub(1, s)), 1));
+  },
   domains: [{ min: -6, max: 6 }],
 });
 
@@ -557,13 +359,6 @@ const inferClip = (inputs: readonly Aval[], { min, max }: ClipAttrs) =>
     ? left({ _tag: 'BadAttrs' as const, message: `clip: min ${min} is greater than max ${max}` })
     : right(inputs[0]);
 
-/** The 0/1 mask of min ≤ x ≤ max, built from ops. */
-const clipMask = (x: Tensor, { min, max }: ClipAttrs) => {
-  const lo = min === undefined ? null : greaterEqual(x, min);
-  const hi = max === undefined ? null : lessEqual(x, max);
-  return lo === null ? hi : hi === null ? lo : mul(lo, hi);
-};
-
 /**
  * Elementwise clamp to [min, max] (either bound may be omitted). Subgradient: 1 on the
  * closed interval min ≤ x ≤ max (the bounds included, as in TensorFlow.js), 0 outside.
@@ -571,28 +366,16 @@ const clipMask = (x: Tensor, { min, max }: ClipAttrs) => {
  * @example
  * clip(tensor([-2, 0.5, 3]), { min: 0, max: 1 }) // [0, 0.5, 1]
  */
-export const clip: Op<ClipAttrs> = defineOp({
+export const clip: Op<ClipAttrs> = unaryOp({
   name: 'ops.clip',
-  kind: 'elementwise',
   attrs: t.partial({ min: finite, max: finite }),
-  arity: 1,
   infer: inferClip,
-  forward: ([x], { min = -Infinity, max = Infinity }, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i];
-      o[i] = v < min ? min : v > max ? max : v;
-    }
-    return o;
-  },
-  // ∂clip = g·[min ≤ x ≤ max]
-  vjp: ({ inputs: [x], cotangent: g, attrs }) => {
-    const m = clipMask(x, attrs);
-    return [m === null ? g : mul(g, m)];
-  },
-  jvp: ({ inputs: [x], tangents: [tx], attrs }) => {
-    const m = clipMask(x, attrs);
-    return tx === null ? null : m === null ? tx : mul(tx, m);
+  fn: (v, { min = -Infinity, max = Infinity }) => (v < min ? min : v > max ? max : v),
+  // d clip = [min ≤ x ≤ max]
+  derivative: (x, _y, { min, max }) => {
+    const lo = min === undefined ? null : greaterEqual(x, min);
+    const hi = max === undefined ? null : lessEqual(x, max);
+    return lo === null ? (hi === null ? 1 : hi) : hi === null ? lo : mul(lo, hi);
   },
   // The kinks sit at the bounds, which are attrs: these avoid points suit bounds of ±1; tests with other bounds avoid them.
   domains: [{ min: -3, max: 3, avoid: [-1, 1] }],

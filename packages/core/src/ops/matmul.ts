@@ -8,12 +8,15 @@ import { allocate } from '../tensor.js';
 import { matmulInto } from '../kernels/matmul.js';
 import { unbroadcast } from './rules.js';
 import { add } from './binary.js';
+import { withDefaults } from '../attrs.js';
 
-/** Attrs of {@link matmul}: whether to use the transpose of the last two dims of a or b. */
+/** Attrs of {@link matmul}: whether to use the transpose of the last two dims of a or b (default false). */
 export interface MatmulAttrs {
-  readonly transposeA?: boolean;
-  readonly transposeB?: boolean;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
 }
+
+const matmulAttrs = withDefaults({ transposeA: t.boolean, transposeB: t.boolean }, { transposeA: false, transposeB: false });
 
 /**
  * Matrix product of the last two dimensions, `[..., m, k] × [..., k, n] → [..., m, n]`;
@@ -27,7 +30,7 @@ export interface MatmulAttrs {
 export const matmul: Op<MatmulAttrs> = defineOp({
   name: 'core.matmul',
   kind: 'contraction',
-  attrs: t.partial({ transposeA: t.boolean, transposeB: t.boolean }),
+  attrs: matmulAttrs,
   arity: 2,
   infer: ([a, b], { transposeA, transposeB }) => {
     if (a.shape.length < 2 || b.shape.length < 2) {
@@ -44,7 +47,7 @@ export const matmul: Op<MatmulAttrs> = defineOp({
     if (isLeft(batch)) return batch;
     return right({ shape: [...batch.right, m, n], dtype: a.dtype });
   },
-  forward: ([a, b], { transposeA = false, transposeB = false }, out) => {
+  forward: ([a, b], { transposeA, transposeB }, out) => {
     const r = out.shape.length;
     const m = out.shape[r - 2], n = out.shape[r - 1];
     const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
@@ -63,7 +66,7 @@ export const matmul: Op<MatmulAttrs> = defineOp({
     return o;
   },
   // C = op(A)·op(B): ∂A = g·op(B)ᵀ, ∂B = op(A)ᵀ·g, arranged for each transpose case
-  vjp: ({ inputs: [a, b], cotangent: g, attrs: { transposeA = false, transposeB = false } }) => {
+  vjp: ({ inputs: [a, b], cotangent: g, attrs: { transposeA, transposeB } }) => {
     const ga = !transposeA
       ? matmul(g, b, { transposeB: !transposeB })
       : matmul(b, g, { transposeA: transposeB, transposeB: true });

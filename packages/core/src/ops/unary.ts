@@ -15,6 +15,8 @@ export interface UnarySpec<A> {
   readonly attrs?: t.Type<A, any, unknown>;
   /** The scalar function; the forward kernel applies it to every element. */
   readonly fn: (x: number, attrs: A) => number;
+  /** Shape inference when attrs can be invalid together (default: the input's shape and dtype). */
+  readonly infer?: OpSpec<A>['infer'];
   /**
    * dy/dx written with ops from the input x and the output y; the VJP (g·dy/dx) and the JVP
    * (ẋ·dy/dx) are derived from it. Omit for an op with no gradient (floor, sign).
@@ -45,7 +47,7 @@ export const unaryOp = <A = {}>(spec: UnarySpec<A>): Op<A> => {
     attrs: spec.attrs ?? (noAttrs as unknown as t.Type<A, any, unknown>),
     arity: 1,
     kind: 'elementwise',
-    infer: inferSame,
+    infer: spec.infer ?? inferSame,
     forward: ([x], attrs, out) => {
       const d = x.data, o = allocate(out.dtype, d.length);
       for (let i = 0; i < d.length; i++) o[i] = fn(d[i], attrs);
