@@ -16,6 +16,7 @@ export {
   type Backend, type Kernel, type KernelAvals, type KernelSource,
 } from './backend.js';
 export { Registry, type RegistryError } from './registry.js';
+export type { Conformance, ConformanceCase, ConformanceInput } from './cases.js';
 export { encodeGraph, decodeGraph, opCounts, type Graph, type Node, type GraphJson } from './graph.js';
 export { flatten, unflatten, treeMap, treeLeaves, treeKey, treePaths, type PyTree, type TreeDef } from './pytree.js';
 export { evaluate, interpreter, type Executor, type CompileOptions } from './interpreter.js';
@@ -23,7 +24,7 @@ export { trace, grad, valueAndGrad, vjp, jvp, jit, abstract, avalOf, type GradOp
 export { key, split, foldIn, uniform, normal, permutation, uniformArray, threefry2x32, type PRNGKey, type UniformOptions, type NormalOptions } from './prng.js';
 export { binaryOp, scaleBy, add, sub, mul, div, type BinarySpec, type Partial } from './ops/binary.js';
 export { unaryOp, neg, exp, log, sigmoid, cast, stopGradient, type UnarySpec } from './ops/unary.js';
-export { sum, reduceAttrs, reducedShape, inferReduce, type ReduceAttrs } from './ops/reduce.js';
+export { sum, reduceConformance, reduceAttrs, reducedShape, inferReduce, type ReduceAttrs } from './ops/reduce.js';
 export { reshape, broadcastTo } from './ops/shape.js';
 export { matmul, type MatmulAttrs } from './ops/matmul.js';
 export { softmax, logSoftmax, oneHot, softmaxCrossEntropy, type AxisAttrs } from './ops/softmax.js';

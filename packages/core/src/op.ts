@@ -10,6 +10,7 @@ import { formatErrors } from './codec.js';
 import { sizeOf } from './shape.js';
 import { tensorFromJson } from './codec.js';
 import { getBackend, runKernel, type Kernel } from './backend.js';
+import type { Conformance } from './cases.js';
 
 /** A tensor, or a plain number that becomes a scalar of the other operand's dtype. */
 export type TensorLike = Tensor | number;
@@ -76,6 +77,8 @@ export interface OpSpec<A> {
   readonly aliases?: boolean;
   /** Kernels this plugin brings for named backends (`{ js: …, wasm: … }`), writing into `out`. */
   readonly kernels?: Readonly<Record<string, Kernel<A>>>;
+  /** The inputs and attrs the conformance kit and cross-backend checks draw from. */
+  readonly conformance?: Conformance | readonly Conformance[];
   /** One cotangent per input (null: no gradient flows there), built from ops. */
   readonly vjp: (args: VjpArgs<A>) => readonly (Tensor | null)[];
   /** Optional forward-mode rule: the output tangent from the input tangents, built from ops. */

@@ -138,3 +138,59 @@ describe('checkOpPlugin failures', () => {
     expect(isLeft(checkOpPlugin(badMul, { cases: [{ inputs: [[2], tensor([1, 1], { dtype: 'float64' })] }], numRuns: 5 }))).toBe(true);
   });
 });
+
+describe('the kernel-layer checks', () => {
+  /** The identity that hands back its input's own buffer. */
+  const identityForward = ([x]: readonly import('@chainrule/core').Tensor[]) => x.data;
+  const rules = { attrs: noAttrs, arity: 1, infer: inferSame, forward: identityForward, vjp: ({ cotangent }: { cotangent: import('@chainrule/core').Tensor }) => [cotangent] } as const;
+
+  it('catches a forward that returns its input buffer without declaring aliases', () => {
+    const sneaky = defineOp({ name: 'test.sneakyIdentity', ...rules });
+    const f = failureOf(checkOpPlugin(sneaky, { numRuns: 3 }));
+    expect(f.check).toBe('aliasing');
+    expect(f.message).toMatch(/input 0's own buffer.*aliases: true/);
+  });
+
+  it('accepts the same forward once the op declares aliases: true', () => {
+    const honest = defineOp({ name: 'test.honestIdentity', aliases: true, ...rules });
+    expect(isRight(checkOpPlugin(honest, { numRuns: 3 }))).toBe(true);
+  });
+
+  it('runs the cases a plugin declares when the caller gives none', () => {
+    const pairOp = defineOp({
+      name: 'test.addDeclared',
+      attrs: noAttrs,
+      arity: 2,
+      kind: 'broadcast',
+      infer: add.infer,
+      forward: add.forward,
+      vjp: add.vjp,
+      conformance: { cases: [{ inputs: [[2, 3], [3]], label: 'declared bias case' }] },
+    });
+    const r = checkOpPlugin(pairOp, { numRuns: 3 });
+    expect(isRight(r)).toBe(true);
+    const noCases = defineOp({ name: 'test.addUndeclared', attrs: noAttrs, arity: 2, infer: add.infer, forward: add.forward, vjp: add.vjp });
+    expect(failureOf(checkOpPlugin(noCases, { numRuns: 3 })).message).toMatch(/no conformance case for test.addUndeclared/);
+  });
+
+  it('draws distinct values for a case that asks for them', () => {
+    const seen: number[][] = [];
+    const spy = defineOp({
+      name: 'test.maxSpy',
+      attrs: noAttrs,
+      arity: 2,
+      infer: add.infer,
+      forward: (ins, attrs, out) => {
+        seen.push([...ins[0].data, ...ins[1].data]);
+        return add.forward(ins, attrs, out);
+      },
+      vjp: add.vjp,
+      conformance: { cases: [{ inputs: [[2, 3], [2, 3]], distinct: 0.25 }] },
+    });
+    expect(isRight(checkOpPlugin(spy, { numRuns: 3 }))).toBe(true);
+    for (const vals of seen.slice(0, 3)) {
+      const sorted = [...vals].sort((a, b) => a - b);
+      for (let i = 1; i < sorted.length; i++) expect(sorted[i] - sorted[i - 1]).toBeGreaterThanOrEqual(0.25 - 1e-6);
+    }
+  });
+});

@@ -4,11 +4,11 @@ import fc from 'fast-check';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
-  ChainruleError, Registry, Tensor, cast, decodeGraph, encodeGraph, evaluate, formatErrors, jvp, key, foldIn, normal, sizeOf, trace, vjp,
-  type DType, type Domain, type Op, type Shape,
+  ChainruleError, Registry, Tensor, tensor, cast, decodeGraph, encodeGraph, evaluate, formatErrors, jvp, key, foldIn, normal, sizeOf, trace, vjp,
+  type DType, type Domain, type Op, type Shape, type Conformance,
 } from '@chainrule/core';
 import { checkGrads, type CheckGradsOptions, type Comparison, type GradCheckFailure } from './check-grads.js';
-import { shape as shapeArb, tensorArb, valueRange } from './arb.js';
+import { shape as shapeArb, broadcastShapes as broadcastShapesArb, tensorArb, valueRange } from './arb.js';
 import { describeTensor, firstChange, positionOf, sameNumber, snapshot } from './flat.js';
 
 /**
@@ -36,6 +36,10 @@ export interface OpCase {
   readonly inputs?: readonly InputSpec[];
   /** Or all input shapes at once, e.g. `arb.broadcastShapes()`; values come from the op's domains. */
   readonly shapes?: fc.Arbitrary<readonly Shape[]>;
+  /** Or random broadcast-compatible shapes for every input (rank ≤ 3, dims ≤ 3). */
+  readonly broadcast?: boolean;
+  /** Draw all values of the case pairwise at least this far apart (ops with kinks on ties). */
+  readonly distinct?: number;
   /** The attrs to call the op with, or an arbitrary of them (default `{}`). */
   readonly attrs?: object | fc.Arbitrary<object>;
   /** Which inputs to differentiate (default: all but fixed ones). */
@@ -137,22 +141,42 @@ const caseArbitrary = (op: Op<any>, c: OpCase, index: number): fc.Arbitrary<OpSa
   const label = c.label ?? `case ${index}`;
   const where = (k: number): string => `${op.name} ${label} input ${k}`;
   let inputs: fc.Arbitrary<{ t: Tensor; fixed: boolean }[]>;
-  if (c.shapes !== undefined) {
-    inputs = c.shapes.chain((ss) => fc.tuple(...ss.map((s, k) => inputArbitrary([...s], op.domains?.[k], where(k)))));
+  const shapes = c.shapes ?? (c.broadcast === true ? broadcastShapesArb({ maxRank: 3, maxDim: 3, count: arityOf(op) }) : undefined);
+  if (shapes !== undefined) {
+    inputs = shapes.chain((ss) => fc.tuple(...ss.map((s, k) => inputArbitrary([...s], op.domains?.[k], where(k)))));
   } else if (c.inputs !== undefined) {
     inputs = fc.tuple(...c.inputs.map((s, k) => inputArbitrary(s, op.domains?.[k], where(k))));
   } else {
     throw new ChainruleError('BadArgument', `checkOpPlugin(${op.name}): ${label} needs inputs or shapes`);
   }
   const attrs: fc.Arbitrary<object> = c.attrs instanceof fc.Arbitrary ? c.attrs : fc.constant(c.attrs ?? {});
-  return fc.tuple(inputs, attrs).map(([ins, a]) =>
-    makeSample({
+  return fc.tuple(inputs, attrs).map(([drawn, a]) => {
+    const ins = c.distinct === undefined ? drawn : spreadApart(drawn, c.distinct);
+    return makeSample({
       label,
       inputs: ins.map((x) => x.t),
       attrs: a,
       wrt: c.wrt !== undefined ? [...c.wrt] : ins.map((x, k) => (x.fixed ? -1 : k)).filter((k) => k >= 0),
-    }),
-  );
+    });
+  });
+};
+
+const arityOf = (op: Op<any>): number => (op.arity === 'variadic' ? 2 : op.arity);
+
+/**
+ * The drawn inputs with their non-fixed values replaced by an evenly spaced grid in the same
+ * order: every pair of values at least `spacing` apart, so no ties (the kinks of max, min,
+ * maxPool and maximum) while the ordering stays random.
+ */
+const spreadApart = (ins: readonly { t: Tensor; fixed: boolean }[], spacing: number): { t: Tensor; fixed: boolean }[] => {
+  const all: { v: number; k: number; i: number }[] = [];
+  ins.forEach((x, k) => {
+    if (!x.fixed) x.t.data.forEach((v, i) => all.push({ v, k, i }));
+  });
+  all.sort((a, b) => a.v - b.v || a.k - b.k || a.i - b.i);
+  const vals = ins.map((x) => Float64Array.from(x.t.data));
+  all.forEach((e, rank) => (vals[e.k][e.i] = (rank - (all.length - 1) / 2) * spacing));
+  return ins.map((x, k) => (x.fixed ? x : { t: tensor(vals[k], { shape: [...x.t.shape], dtype: 'float64' }), fixed: false }));
 };
 
 const samplesOf = (op: Op<any>, o: CheckOpPluginOptions): Either<string, fc.Arbitrary<OpSample>> => {
@@ -189,6 +213,10 @@ const checkInference = (op: Op<any>, s: OpSample, attrs: unknown): SampleFailure
     }
     if (data.length !== size) {
       return { check: 'inference', message: `forward returned ${data.length} values but infer says ${dtype}[${out.shape.join(', ')}] (${size} values)` };
+    }
+    const shared = ins.findIndex((x) => x.data === data);
+    if (shared >= 0 && op.aliases !== true) {
+      return { check: 'aliasing', message: `forward returned input ${shared}'s own buffer; an op may do that only when it declares \`aliases: true\` (otherwise return a fresh array)` };
     }
     const g = trace((...xs: Tensor[]) => op(...xs, s.attrs), ...ins);
     const node = g.nodes[g.outputs[0]];
@@ -346,6 +374,45 @@ const opFailure = (op: Op<any>, f: SampleFailure, extra: Partial<OpCheckFailure>
  * checkOpPlugin(gather, { cases: [{ inputs: [[4, 2], tensor([0, 3, 1])], attrs: { axis: 0 } }] })
  */
 export const checkOpPlugin = (op: Op<any>, options: CheckOpPluginOptions = {}): Either<OpCheckFailure, OpCheckReport> => {
+  const runs = declaredRuns(op, options);
+  const reports: OpCheckReport[] = [];
+  for (const run of runs) {
+    const r = checkOne(op, run);
+    if (isLeft(r)) return r;
+    reports.push(r.right);
+  }
+  if (reports.length === 1) return right(reports[0]);
+  const worst = reports.reduce<OpCheckReport['worst']>((w, r) => (r.worst !== undefined && (w === undefined || r.worst.error / r.worst.tolerance > w.error / w.tolerance) ? r.worst : w), undefined);
+  return right({
+    op: op.name,
+    numRuns: reports.reduce((n, r) => n + r.numRuns, 0),
+    checks: [...new Set(reports.flatMap((r) => r.checks))],
+    skipped: [...new Set(reports.flatMap((r) => r.skipped))],
+    ...(worst === undefined ? {} : { worst }),
+  });
+};
+
+/**
+ * The kit's runs for an op: the caller's cases when it gives any, else one run per entry the
+ * plugin declares in `conformance` (the caller's other options applied to each).
+ *
+ * @example
+ * declaredRuns(add, {}) // [{ cases: [{ broadcast: true, … }] }]
+ */
+export const declaredRuns = (op: Op<any>, options: CheckOpPluginOptions = {}): readonly CheckOpPluginOptions[] => {
+  if (options.cases !== undefined || options.arbitrary !== undefined || op.conformance === undefined) return [options];
+  const declared = Array.isArray(op.conformance) ? op.conformance : [op.conformance as Conformance];
+  return declared.map((c) => ({
+    ...options,
+    ...(c.cases === undefined ? {} : { cases: c.cases }),
+    // What the plugin declares for itself wins over the caller's general defaults.
+    ...(c.badAttrs === undefined ? {} : { badAttrs: c.badAttrs }),
+    ...(c.numRuns === undefined ? {} : { numRuns: c.numRuns }),
+    ...(c.grad === undefined ? {} : { grad: { ...c.grad, ...options.grad } }),
+  }));
+};
+
+const checkOne = (op: Op<any>, options: CheckOpPluginOptions): Either<OpCheckFailure, OpCheckReport> => {
   const noCase = (message: string): Either<OpCheckFailure, OpCheckReport> => left(opFailure(op, { check: 'cases', message }));
   let samples: Either<string, fc.Arbitrary<OpSample>>;
   try {

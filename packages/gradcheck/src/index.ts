@@ -9,6 +9,6 @@ export { type ShapeOptions, type BroadcastShapesOptions, type TensorOptions, typ
 export { type GraphOptions, type GraphStep, type RandomGraph } from './arb-graph.js';
 export { arb } from './arbitraries.js';
 export {
-  checkOpPlugin, assertOpPlugin,
+  checkOpPlugin, assertOpPlugin, declaredRuns,
   type CheckOpPluginOptions, type OpCase, type InputSpec, type OpSample, type OpCheckReport, type OpCheckFailure,
 } from './conformance.js';

@@ -21,6 +21,7 @@ export { add, sub, mul, div } from '@chainrule/core';
  */
 export const pow: Op<{}> = binaryOp({
   name: 'ops.pow',
+  conformance: { cases: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[3], []] }, { inputs: [[], [2]] }] },
   fn: (a, b) => Math.pow(a, b),
   // ∂aᵇ = (b·aᵇ⁻¹, aᵇ·log a)
   partials: [(a, b) => mul(b, pow(a, sub(b, 1))), (a, _b, y) => mul(y, log(where(equal(a, 0), 1, a)))],
@@ -36,6 +37,7 @@ export const pow: Op<{}> = binaryOp({
  */
 export const maximum: Op<{}> = binaryOp({
   name: 'ops.maximum',
+  conformance: { cases: [{ inputs: [[2, 3], [2, 3]], distinct: 0.25 }, { inputs: [[4], []], distinct: 0.5, label: 'vector and scalar' }] },
   fn: (a, b) => Math.max(a, b),
   // ∂max(a, b) = ([a ≥ b], [a < b])
   partials: [(a, b) => greaterEqual(a, b), (a, b) => less(a, b)],
@@ -51,6 +53,7 @@ export const maximum: Op<{}> = binaryOp({
  */
 export const minimum: Op<{}> = binaryOp({
   name: 'ops.minimum',
+  conformance: { cases: [{ inputs: [[2, 3], [2, 3]], distinct: 0.25 }, { inputs: [[4], []], distinct: 0.5, label: 'vector and scalar' }] },
   fn: (a, b) => Math.min(a, b),
   // ∂min(a, b) = ([a ≤ b], [a > b])
   partials: [(a, b) => lessEqual(a, b), (a, b) => greater(a, b)],
@@ -80,6 +83,12 @@ const zeroLike = (x: Tensor): Tensor => tensor(0, { dtype: x.dtype });
  */
 export const where: Op<{}> = defineOp({
   name: 'ops.where',
+  conformance: {
+    cases: [
+      { inputs: [tensor([1, 0, 1, 0]), [4], [4]] },
+      { inputs: [tensor([[1], [0]]), [2, 3], []], label: 'broadcasting' },
+    ],
+  },
   kind: 'broadcast',
   attrs: noAttrs,
   arity: 3,

@@ -38,6 +38,7 @@ const inferDot = ([a, b]: readonly Aval[]): Either<ShapeError, Aval> => {
  */
 export const dot: Op<{}> = defineOp({
   name: 'ops.dot',
+  conformance: { cases: [{ inputs: [[3], [3]] }, { inputs: [[2, 3], [3]] }, { inputs: [[2, 3], [3, 2]] }] },
   kind: 'contraction',
   attrs: noAttrs,
   arity: 2,
@@ -67,6 +68,7 @@ export const dot: Op<{}> = defineOp({
  */
 export const outer: Op<{}> = defineOp({
   name: 'ops.outer',
+  conformance: { cases: [{ inputs: [[2], [3]] }] },
   kind: 'contraction',
   attrs: noAttrs,
   arity: 2,

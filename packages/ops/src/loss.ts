@@ -5,8 +5,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
 import {
   defineOp, allocate, noAttrs, shapesEqual, sum, reshape, sub, mul, div, neg, log, sigmoid,
-  type Op, type Aval, type Tensor, type ShapeError,
-} from '@chainrule/core';
+  type Op, type Aval, type Tensor, type ShapeError, withDefaults } from '@chainrule/core';
 import { clip } from './unary.js';
 import { greaterEqual, lessEqual } from './binary.js';
 import { addTangents, fmt } from './internal.js';
@@ -50,6 +49,7 @@ const rowMean = (tangent: Tensor, x: Aval): Tensor => mul(sum(tangent, { axis: -
  */
 export const sigmoidCrossEntropy: Op<{}> = defineOp({
   name: 'ops.sigmoidCrossEntropy',
+  conformance: { cases: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[4], [4]] }] },
   kind: 'broadcast',
   attrs: noAttrs,
   arity: 2,
@@ -104,6 +104,7 @@ const bceSlopeT = (q: Tensor): Tensor => sub(log(sub(1, q)), log(q));
  */
 export const binaryCrossEntropy: Op<BinaryCrossEntropyAttrs> = defineOp({
   name: 'ops.binaryCrossEntropy',
+  conformance: { cases: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[4], [4]], attrs: { epsilon: 0.01 } }], badAttrs: [{ epsilon: 0.7 }] },
   kind: 'broadcast',
   attrs: t.partial({
     epsilon: t.refinement(t.number, (e) => e > 0 && e < 0.5, 'epsilon in (0, 0.5)'),
@@ -151,6 +152,7 @@ export const binaryCrossEntropy: Op<BinaryCrossEntropyAttrs> = defineOp({
  */
 export const mse: Op<{}> = defineOp({
   name: 'ops.mse',
+  conformance: { cases: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[4], [4]] }] },
   kind: 'opaque',
   attrs: noAttrs,
   arity: 2,
@@ -181,7 +183,7 @@ export const mse: Op<{}> = defineOp({
 
 /** Attrs of {@link huber}: where the loss turns from quadratic to linear (default 1). */
 export interface HuberAttrs {
-  readonly delta?: number;
+  readonly delta: number;
 }
 
 /**
@@ -195,11 +197,19 @@ export interface HuberAttrs {
  */
 export const huber: Op<HuberAttrs> = defineOp({
   name: 'ops.huber',
+  conformance: {
+    // The residual p − y stays away from ±delta, the kink.
+    cases: [
+      { inputs: [{ shape: [2, 3], min: -3, max: 3, avoid: [-1, 1], margin: 0.3 }, { shape: [2, 3], min: -0.1, max: 0.1 }] },
+      { inputs: [{ shape: [2, 3], min: -2, max: 2, avoid: [-0.5, 0.5], margin: 0.15 }, { shape: [2, 3], min: -0.05, max: 0.05 }], attrs: { delta: 0.5 } },
+    ],
+    badAttrs: [{ delta: -1 }, { delta: 'one' }],
+  },
   kind: 'broadcast',
-  attrs: t.partial({ delta: t.refinement(t.number, (d) => d > 0 && Number.isFinite(d), 'positive finite number') }),
+  attrs: withDefaults({ delta: t.refinement(t.number, (d) => d > 0 && Number.isFinite(d), 'positive finite number') }, { delta: 1 }),
   arity: 2,
   infer: inferPerExample,
-  forward: ([p, y], { delta = 1 }, out) => {
+  forward: ([p, y], { delta }, out) => {
     const pd = p.data, yd = y.data, c = lastDim(p), rows = pd.length / c;
     const o = allocate(out.dtype, rows);
     for (let r = 0; r < rows; r++) {
@@ -213,13 +223,11 @@ export const huber: Op<HuberAttrs> = defineOp({
     return o;
   },
   // ∂pred = g·clip(pred − target, −δ, δ)/C, ∂target = −∂pred
-  vjp: ({ inputs: [p, y], cotangent: g, attrs }) => {
-    const delta = attrs.delta ?? 1;
+  vjp: ({ inputs: [p, y], cotangent: g, attrs: { delta } }) => {
     const dp = mul(rowScale(g, p), clip(sub(p, y), { min: -delta, max: delta }));
     return [dp, neg(dp)];
   },
-  jvp: ({ inputs: [p, y], tangents: [tp, ty], attrs }) => {
-    const delta = attrs.delta ?? 1;
+  jvp: ({ inputs: [p, y], tangents: [tp, ty], attrs: { delta } }) => {
     const dt = tp === null ? (ty === null ? null : neg(ty)) : ty === null ? tp : sub(tp, ty);
     return dt === null ? null : rowMean(mul(clip(sub(p, y), { min: -delta, max: delta }), dt), p);
   },

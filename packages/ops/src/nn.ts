@@ -159,6 +159,16 @@ const inferBackprop = (dy: Aval, other: Aval, xShape: readonly number[], wShape:
  */
 export const conv2d: Op<Conv2dAttrs> = defineOp({
   name: 'ops.conv2d',
+  conformance: {
+    cases: [
+      { inputs: [[1, 4, 4, 2], [3, 3, 2, 2]], attrs: { padding: 'same' } },
+      { inputs: [[2, 5, 5, 1], [2, 2, 1, 3]], attrs: { padding: 'valid', strides: 2 } },
+      { inputs: [[1, 5, 5, 1], [2, 2, 1, 1]], attrs: { padding: 'same', dilations: 2 } },
+      { inputs: [[1, 3, 4, 1], [2, 3, 1, 2]], attrs: { padding: [[1, 0], [0, 2]], strides: [1, 2] } },
+    ],
+    numRuns: 4,
+    badAttrs: [{ padding: 'full' }, { padding: 'same', strides: 0 }, {}],
+  },
   kind: 'contraction',
   attrs: conv2dAttrs,
   arity: 2,
@@ -192,6 +202,14 @@ export const conv2d: Op<Conv2dAttrs> = defineOp({
  */
 export const conv2dBackpropInput: Op<Conv2dBackpropInputAttrs> = defineOp({
   name: 'ops.conv2dBackpropInput',
+  conformance: {
+    cases: [
+      { inputs: [[1, 4, 4, 2], [3, 3, 2, 2]], attrs: { padding: 'same', inputShape: [1, 4, 4, 2] } },
+      { inputs: [[1, 2, 2, 3], [2, 2, 1, 3]], attrs: { padding: 'valid', strides: 2, inputShape: [1, 5, 5, 1] } },
+    ],
+    numRuns: 4,
+    badAttrs: [{ padding: 'same', inputShape: [1, 4, 4] }],
+  },
   kind: 'contraction',
   attrs: backpropInputAttrs,
   arity: 2,
@@ -219,6 +237,14 @@ export const conv2dBackpropInput: Op<Conv2dBackpropInputAttrs> = defineOp({
  */
 export const conv2dBackpropFilter: Op<Conv2dBackpropFilterAttrs> = defineOp({
   name: 'ops.conv2dBackpropFilter',
+  conformance: {
+    cases: [
+      { inputs: [[1, 4, 4, 2], [1, 4, 4, 3]], attrs: { padding: 'same', filterShape: [3, 3, 2, 3] } },
+      { inputs: [[1, 5, 5, 1], [1, 2, 2, 2]], attrs: { padding: 'valid', strides: 2, filterShape: [2, 2, 1, 2] } },
+    ],
+    numRuns: 4,
+    badAttrs: [{ padding: 'same', filterShape: 'HWIO' }],
+  },
   kind: 'contraction',
   attrs: backpropFilterAttrs,
   arity: 2,
@@ -338,6 +364,14 @@ const argmaxOf = (op: string, x: Tensor, attrs: Pool2dAttrs): Int32Array => {
  */
 export const maxPool2d: Op<Pool2dAttrs> = defineOp({
   name: 'ops.maxPool2d',
+  conformance: {
+    cases: [
+      { inputs: [[1, 4, 4, 2]], attrs: { windowShape: 2 }, distinct: 0.25 },
+      { inputs: [[1, 5, 5, 1]], attrs: { windowShape: 3, strides: 2, padding: 'same' }, distinct: 0.25 },
+    ],
+    numRuns: 6,
+    badAttrs: [{}, { windowShape: 0 }],
+  },
   kind: 'opaque',
   attrs: pool2dAttrs,
   arity: 1,
@@ -363,6 +397,7 @@ export const maxPool2d: Op<Pool2dAttrs> = defineOp({
  */
 export const maxPool2dGrad: Op<Pool2dAttrs> = defineOp({
   name: 'ops.maxPool2dGrad',
+  conformance: { cases: [{ inputs: [[1, 4, 4, 1], [1, 2, 2, 1]], attrs: { windowShape: 2 }, distinct: 0.25 }], numRuns: 6, badAttrs: [{ windowShape: 3 }] },
   kind: 'opaque',
   attrs: pool2dAttrs,
   arity: 2,
@@ -391,6 +426,7 @@ export const maxPool2dGrad: Op<Pool2dAttrs> = defineOp({
  */
 export const maxPool2dGather: Op<Pool2dAttrs> = defineOp({
   name: 'ops.maxPool2dGather',
+  conformance: { cases: [{ inputs: [[1, 4, 4, 1], [1, 4, 4, 1]], attrs: { windowShape: 2 }, distinct: 0.25 }], numRuns: 6, badAttrs: [{ ksize: 'two' }] },
   kind: 'opaque',
   attrs: pool2dAttrs,
   arity: 2,
@@ -422,6 +458,14 @@ export const maxPool2dGather: Op<Pool2dAttrs> = defineOp({
  */
 export const avgPool2d: Op<Pool2dAttrs> = defineOp({
   name: 'ops.avgPool2d',
+  conformance: {
+    cases: [
+      { inputs: [[1, 4, 4, 2]], attrs: { windowShape: 2 } },
+      { inputs: [[1, 5, 5, 1]], attrs: { ksize: [3, 3], strides: [2, 2], padding: 'same' } },
+    ],
+    numRuns: 6,
+    badAttrs: [{}, { windowShape: 2, ksize: 3 }],
+  },
   kind: 'opaque',
   attrs: pool2dAttrs,
   arity: 1,
@@ -445,6 +489,7 @@ export const avgPool2d: Op<Pool2dAttrs> = defineOp({
  */
 export const avgPool2dGrad: Op<AvgPool2dGradAttrs> = defineOp({
   name: 'ops.avgPool2dGrad',
+  conformance: { cases: [{ inputs: [[1, 2, 2, 2]], attrs: { inputShape: [1, 4, 4, 2], windowShape: 2 } }], numRuns: 6, badAttrs: [{ windowShape: 2 }] },
   kind: 'opaque',
   attrs: avgPoolGradAttrs,
   arity: 1,
@@ -502,6 +547,14 @@ const rateCodec = checked<number>('Rate', (u): u is number => typeof u === 'numb
  */
 export const dropout: Op<DropoutAttrs> = defineOp({
   name: 'ops.dropout',
+  conformance: {
+    // The key is a fixed tensor input (a PRNG key's two words), so only x is differentiated.
+    cases: [
+      { inputs: [[2, 3], tensor([0, 7], { dtype: 'float64' })], attrs: { rate: 0.5 }, wrt: [0] },
+      { inputs: [[4], tensor([1, 2], { dtype: 'float64' })], attrs: { rate: 0 }, wrt: [0] },
+    ],
+    badAttrs: [{ rate: 1 }, {}, { rate: 'half' }],
+  },
   kind: 'opaque',
   attrs: t.type({ rate: rateCodec }),
   arity: 2,

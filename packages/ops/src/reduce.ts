@@ -4,8 +4,7 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, noGradient, allocate, reduceAttrs, reducedShape, inferReduce, normalizeAxes, shapesEqual, sizeOf, sum, reshape, broadcastTo, mul, div, sub, exp, stopGradient, type Op, type ReduceAttrs, type Tensor, type Aval, type Shape, type ShapeError,
-} from '@chainrule/core';
+  defineOp, noGradient, allocate, reduceAttrs, reducedShape, inferReduce, normalizeAxes, shapesEqual, sizeOf, sum, reshape, broadcastTo, mul, div, sub, exp, stopGradient, type Op, type ReduceAttrs, type Tensor, type Aval, type Shape, type ShapeError, withDefaults, nonNegativeInt, reduceConformance } from '@chainrule/core';
 import { reduceIndex, contiguousBlocks } from '@chainrule/core/kernels';
 import { equal, where } from './binary.js';
 
@@ -34,6 +33,7 @@ const kept = (y: Tensor, keep: readonly number[]): Tensor => (shapesEqual(y.shap
  */
 export const mean: Op<ReduceAttrs> = defineOp({
   name: 'ops.mean',
+  conformance: reduceConformance(),
   kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
@@ -71,6 +71,7 @@ const extremumShare = (x: Tensor, y: Tensor, attrs: ReduceAttrs): Tensor => {
  */
 export const max: Op<ReduceAttrs> = defineOp({
   name: 'ops.max',
+  conformance: { cases: [{ inputs: [[2, 3]], distinct: 0.25 }, { inputs: [[2, 3, 2]], attrs: { axis: [0, 2] }, distinct: 0.25 }], badAttrs: [{ axis: 7 }] },
   kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
@@ -99,6 +100,7 @@ export const max: Op<ReduceAttrs> = defineOp({
  */
 export const min: Op<ReduceAttrs> = defineOp({
   name: 'ops.min',
+  conformance: { cases: [{ inputs: [[2, 3]], distinct: 0.25 }, { inputs: [[3, 2]], attrs: { axis: -1, keepDims: true }, distinct: 0.25 }], badAttrs: [{ axis: 7 }] },
   kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
@@ -141,6 +143,7 @@ const prodSlope = (x: Tensor, attrs: ReduceAttrs): Tensor => {
  */
 export const prod: Op<ReduceAttrs> = defineOp({
   name: 'ops.prod',
+  conformance: reduceConformance(),
   kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
@@ -180,6 +183,7 @@ const softmaxOver = (x: Tensor, attrs: ReduceAttrs): Tensor => {
  */
 export const logsumexp: Op<ReduceAttrs> = defineOp({
   name: 'ops.logsumexp',
+  conformance: reduceConformance(),
   kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,
@@ -208,15 +212,13 @@ export const logsumexp: Op<ReduceAttrs> = defineOp({
 
 /** Attrs of {@link variance}: a reduction's, plus `ddof` (divide by n − ddof; default 0, the population variance). */
 export interface VarianceAttrs extends ReduceAttrs {
-  readonly ddof?: number;
+  readonly ddof: number;
 }
-
-const nonNegativeInt = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer');
 
 /** ∂var/∂x = 2(x − mean)/(n − ddof), built from ops. */
 const varianceSlope = (x: Tensor, attrs: VarianceAttrs): Tensor => {
   const { axes, count } = layout(x.shape, attrs);
-  return mul(sub(x, mean(x, { axis: axes, keepDims: true })), 2 / (count - (attrs.ddof ?? 0)));
+  return mul(sub(x, mean(x, { axis: axes, keepDims: true })), 2 / (count - attrs.ddof));
 };
 
 /**
@@ -230,8 +232,9 @@ const varianceSlope = (x: Tensor, attrs: VarianceAttrs): Tensor => {
  */
 export const variance: Op<VarianceAttrs> = defineOp({
   name: 'ops.variance',
+  conformance: reduceConformance([{ inputs: [[4]], attrs: { ddof: 1 }, label: 'ddof 1' }]),
   kind: 'reduce',
-  attrs: t.intersection([reduceAttrs, t.partial({ ddof: nonNegativeInt })]),
+  attrs: t.intersection([reduceAttrs, withDefaults({ ddof: nonNegativeInt }, { ddof: 0 })]),
   arity: 1,
   infer: inferReduce,
   forward: ([x], attrs, out) => {
@@ -245,7 +248,7 @@ export const variance: Op<VarianceAttrs> = defineOp({
       const e = d[i] - mu[idx[i]];
       s[idx[i]] += e * e;
     }
-    const o = allocate(out.dtype, n), denom = count - (attrs.ddof ?? 0);
+    const o = allocate(out.dtype, n), denom = count - attrs.ddof;
     for (let j = 0; j < n; j++) o[j] = s[j] / denom;
     return o;
   },
@@ -309,6 +312,7 @@ const argKernel = (x: Tensor, axis: number | undefined, out: Aval, sign: 1 | -1)
  */
 export const argmax: Op<ArgAttrs> = defineOp({
   name: 'ops.argmax',
+  conformance: { cases: [{ inputs: [[2, 3]], attrs: { axis: 1 }, distinct: 0.25 }], badAttrs: [{ axis: 5 }] },
   kind: 'reduce',
   attrs: argAttrs,
   arity: 1,
@@ -327,6 +331,7 @@ export const argmax: Op<ArgAttrs> = defineOp({
  */
 export const argmin: Op<ArgAttrs> = defineOp({
   name: 'ops.argmin',
+  conformance: { cases: [{ inputs: [[2, 3]], attrs: { axis: 0 }, distinct: 0.25 }], badAttrs: [{ axis: 5 }] },
   kind: 'reduce',
   attrs: argAttrs,
   arity: 1,

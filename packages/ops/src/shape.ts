@@ -4,8 +4,7 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, allocate, normalizeAxes, sizeOf, stridesOf, shapesEqual, reshape, zeros, formatErrors, ChainruleError, type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray,
-} from '@chainrule/core';
+  defineOp, allocate, normalizeAxes, sizeOf, stridesOf, shapesEqual, reshape, zeros, formatErrors, ChainruleError, type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray, withDefaults, tensor } from '@chainrule/core';
 import { stridedOffsets } from '@chainrule/core/kernels';
 import { fmt } from './internal.js';
 
@@ -64,6 +63,7 @@ const inversePerm = (p: readonly number[]): number[] => {
  */
 export const transpose: Op<TransposeAttrs> = defineOp({
   name: 'ops.transpose',
+  conformance: { cases: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 2]], attrs: { perm: [0, 2, 1] } }], badAttrs: [{ perm: [0, 0] }, { perm: 'T' }] },
   kind: 'movement',
   attrs: t.partial({ perm: t.readonlyArray(t.number) }),
   arity: 1,
@@ -103,6 +103,7 @@ export interface ExpandDimsAttrs {
  */
 export const expandDims: Op<ExpandDimsAttrs> = defineOp({
   name: 'ops.expandDims',
+  conformance: { cases: [{ inputs: [[2, 3]], attrs: { axis: 0 } }, { inputs: [[3]], attrs: { axis: -1 } }], badAttrs: [{}, { axis: 9 }] },
   kind: 'movement',
   aliases: true,
   attrs: t.type({ axis: t.union([t.number, t.readonlyArray(t.number)]) }),
@@ -138,6 +139,7 @@ export interface SqueezeAttrs {
  */
 export const squeeze: Op<SqueezeAttrs> = defineOp({
   name: 'ops.squeeze',
+  conformance: { cases: [{ inputs: [[1, 3, 1]] }, { inputs: [[1, 3, 1]], attrs: { axis: 0 } }], badAttrs: [{ axis: 1 }] },
   kind: 'movement',
   aliases: true,
   attrs: t.partial({ axis: t.union([t.number, t.readonlyArray(t.number)]) }),
@@ -207,6 +209,13 @@ const sliceLayout = (shape: Shape, attrs: SliceAttrs): Either<ShapeError, SliceL
  */
 export const slice: Op<SliceAttrs> = defineOp({
   name: 'ops.slice',
+  conformance: {
+    cases: [
+      { inputs: [[3, 4]], attrs: { begin: [1, 0], size: [2, -1] } },
+      { inputs: [[7]], attrs: { begin: [1], size: [-1], strides: [3] } },
+    ],
+    badAttrs: [{ begin: [9] }, { size: [1] }],
+  },
   kind: 'movement',
   attrs: t.intersection([t.type({ begin: t.readonlyArray(t.number) }), t.partial({ size: t.readonlyArray(t.number), strides: t.readonlyArray(t.number) })]),
   arity: 1,
@@ -247,6 +256,7 @@ export interface UnsliceAttrs {
  */
 export const unslice: Op<UnsliceAttrs> = defineOp({
   name: 'ops.unslice',
+  conformance: { cases: [{ inputs: [[2]], attrs: { shape: [5], begin: [1], strides: [2] } }, { inputs: [[2, 2]], attrs: { shape: [3, 4], begin: [1, 1] } }], badAttrs: [{ shape: [1], begin: [0] }] },
   kind: 'movement',
   attrs: t.intersection([t.type({ shape: t.readonlyArray(t.number), begin: t.readonlyArray(t.number) }), t.partial({ strides: t.readonlyArray(t.number) })]),
   arity: 1,
@@ -285,8 +295,10 @@ export const unslice: Op<UnsliceAttrs> = defineOp({
 
 /** Attrs of {@link concat}: the axis to join along (default 0; negative counts from the end). */
 export interface ConcatAttrs {
-  readonly axis?: number;
+  readonly axis: number;
 }
+
+const axisAttrs = withDefaults({ axis: t.number }, { axis: 0 });
 
 const axisIn = (axis: number, rank: number): Either<ShapeError, number> => {
   if (!isInt(axis) || axis < -rank || axis >= rank) return bad(`axis ${axis} is out of range for rank ${rank}`);
@@ -301,10 +313,18 @@ const axisIn = (axis: number, rank: number): Either<ShapeError, number> => {
  */
 export const concatOp: Op<ConcatAttrs> = defineOp({
   name: 'ops.concat',
+  conformance: {
+    cases: [
+      { inputs: [[2, 3], [1, 3]], attrs: { axis: 0 } },
+      { inputs: [[2, 1], [2, 2], [2, 3]], attrs: { axis: -1 } },
+      { inputs: [[3]], label: 'one input' },
+    ],
+    badAttrs: [{ axis: 4 }],
+  },
   kind: 'movement',
-  attrs: t.partial({ axis: t.number }),
+  attrs: axisAttrs,
   arity: 'variadic',
-  infer: (xs, { axis = 0 }) => {
+  infer: (xs, { axis }) => {
     const rank = xs[0].shape.length;
     if (rank === 0) return mismatch('cannot concatenate scalars; use stack');
     const a = axisIn(axis, rank);
@@ -359,7 +379,7 @@ export const concatOp: Op<ConcatAttrs> = defineOp({
  * concat([tensor([[1, 2]]), tensor([[3, 4]])], { axis: 0 }) // [[1, 2], [3, 4]]
  * concat([a, b], { axis: -1 })
  */
-export const concat = (tensors: readonly Tensor[], attrs: ConcatAttrs = {}): Tensor => {
+export const concat = (tensors: readonly Tensor[], attrs: Partial<ConcatAttrs> = {}): Tensor => {
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new ChainruleError('BadArgument', 'concat needs a non-empty array of tensors', { op: 'ops.concat', attrs });
   }
@@ -451,7 +471,7 @@ export const split = (x: Tensor, attrs: SplitAttrs): Tensor[] => {
 
 /** Attrs of {@link gather}: the axis of x the indices pick along (default 0). */
 export interface GatherAttrs {
-  readonly axis?: number;
+  readonly axis: number;
 }
 
 /** Attrs of {@link scatterAdd}: the axis the indices address, and that axis's size in the output. */
@@ -485,16 +505,23 @@ const resolveIndices = (indices: Tensor, n: number, op: string, shapes: readonly
  */
 export const gather: Op<GatherAttrs> = defineOp({
   name: 'ops.gather',
+  conformance: {
+    cases: [
+      { inputs: [[4, 2], tensor([0, 3, 1, 3])] },
+      { inputs: [[2, 3], tensor([[2], [0]])], attrs: { axis: 1 } },
+    ],
+    badAttrs: [{ axis: 5 }],
+  },
   kind: 'movement',
-  attrs: t.partial({ axis: t.number }),
+  attrs: axisAttrs,
   arity: 2,
-  infer: ([x, i], { axis = 0 }) => {
+  infer: ([x, i], { axis }) => {
     const a = axisIn(axis, x.shape.length);
     if (isLeft(a)) return a;
     return right({ shape: [...x.shape.slice(0, a.right), ...i.shape, ...x.shape.slice(a.right + 1)], dtype: x.dtype });
   },
   forward: ([x, indices], attrs, out) => {
-    const rank = x.shape.length, axis = attrs.axis ?? 0, a = axis < 0 ? axis + rank : axis;
+    const rank = x.shape.length, axis = attrs.axis, a = axis < 0 ? axis + rank : axis;
     const n = x.shape[a], outer = sizeOf(x.shape.slice(0, a)), inner = sizeOf(x.shape.slice(a + 1));
     const idx = resolveIndices(indices, n, 'ops.gather', [x.shape, indices.shape], attrs);
     const m = idx.length, d = x.data, o = allocate(out.dtype, outer * m * inner);
@@ -532,6 +559,7 @@ export const take: Op<GatherAttrs> = gather;
  */
 export const scatterAdd: Op<ScatterAddAttrs> = defineOp({
   name: 'ops.scatterAdd',
+  conformance: { cases: [{ inputs: [[4, 2], tensor([0, 2, 0, 1])], attrs: { axis: 0, size: 3 } }], badAttrs: [{ axis: 0 }, { axis: 0, size: -1 }] },
   kind: 'opaque',
   attrs: t.type({ axis: t.number, size: t.number }),
   arity: 2,
@@ -583,6 +611,13 @@ export interface PadAttrs {
  */
 export const pad: Op<PadAttrs> = defineOp({
   name: 'ops.pad',
+  conformance: {
+    cases: [
+      { inputs: [[2, 3]], attrs: { paddings: [[1, 0], [0, 2]] } },
+      { inputs: [[3]], attrs: { paddings: [[2, 1]], value: 1.5 } },
+    ],
+    badAttrs: [{ paddings: 'same' }, { paddings: [[1, 1]] }],
+  },
   kind: 'movement',
   attrs: t.intersection([t.type({ paddings: t.readonlyArray(t.readonly(t.tuple([t.number, t.number]))) }), t.partial({ value: t.number })]),
   arity: 1,

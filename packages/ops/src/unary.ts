@@ -215,6 +215,7 @@ export interface LeakyReluAttrs {
  */
 export const leakyRelu: Op<LeakyReluAttrs> = unaryOp({
   name: 'ops.leakyRelu',
+  conformance: { cases: [{ inputs: [[2, 3]] }, { inputs: [[4]], attrs: { alpha: 0.05 } }], badAttrs: [{ alpha: 'small' }] },
   attrs: withDefaults({ alpha: finite }, { alpha: 0.2 }),
   fn: (v, { alpha }) => (v > 0 ? v : alpha * v),
   // d leakyRelu = x > 0 ? 1 : α
@@ -237,6 +238,7 @@ export interface EluAttrs {
  */
 export const elu: Op<EluAttrs> = unaryOp({
   name: 'ops.elu',
+  conformance: { cases: [{ inputs: [[2, 3]] }, { inputs: [[4]], attrs: { alpha: 0.5 } }], badAttrs: [{ alpha: 'one' }] },
   attrs: withDefaults({ alpha: finite }, { alpha: 1 }),
   fn: (v, { alpha }) => (v > 0 ? v : alpha * Math.expm1(v)),
   // d elu = x > 0 ? 1 : y + α
@@ -368,6 +370,14 @@ const inferClip = (inputs: readonly Aval[], { min, max }: ClipAttrs) =>
  */
 export const clip: Op<ClipAttrs> = unaryOp({
   name: 'ops.clip',
+  conformance: {
+    cases: [
+      { inputs: [[2, 3]], label: 'no bounds' },
+      { inputs: [{ shape: [2, 3], min: -1, max: 2, avoid: [0, 1] }], attrs: { min: 0, max: 1 } },
+      { inputs: [{ shape: [4], avoid: [-0.5] }], attrs: { min: -0.5 } },
+    ],
+    badAttrs: [{ min: 'zero' }],
+  },
   attrs: t.partial({ min: finite, max: finite }),
   infer: inferClip,
   fn: (v, { min = -Infinity, max = Infinity }) => (v < min ? min : v > max ? max : v),

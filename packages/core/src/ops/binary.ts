@@ -39,7 +39,11 @@ export interface BinarySpec<A> {
   readonly domains?: readonly Domain[];
   readonly smooth?: boolean;
   readonly kernels?: OpSpec<A>['kernels'];
+  readonly conformance?: OpSpec<A>['conformance'];
 }
+
+// Binary ops are checked on random broadcast-compatible shapes unless they say otherwise.
+const DEFAULT_CONFORMANCE = { conformance: { cases: [{ broadcast: true, label: 'broadcast shapes' }] } };
 
 /**
  * Declares a broadcasting elementwise op on two inputs from its scalar function and its two
@@ -87,6 +91,7 @@ export const binaryOp = <A = {}>(spec: BinarySpec<A>): Op<A> => {
     ...(spec.domains === undefined ? {} : { domains: spec.domains }),
     ...(spec.smooth === undefined ? {} : { smooth: spec.smooth }),
     ...(spec.kernels === undefined ? {} : { kernels: spec.kernels }),
+    ...(spec.conformance === undefined ? DEFAULT_CONFORMANCE : { conformance: spec.conformance }),
   });
 };
 

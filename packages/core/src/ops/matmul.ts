@@ -29,6 +29,16 @@ const matmulAttrs = withDefaults({ transposeA: t.boolean, transposeB: t.boolean 
  */
 export const matmul: Op<MatmulAttrs> = defineOp({
   name: 'core.matmul',
+  conformance: {
+    cases: [
+      { inputs: [[2, 3], [3, 4]] },
+      { inputs: [[3, 2], [3, 4]], attrs: { transposeA: true } },
+      { inputs: [[2, 3], [4, 3]], attrs: { transposeB: true } },
+      { inputs: [[3, 2], [4, 3]], attrs: { transposeA: true, transposeB: true } },
+      { inputs: [[2, 2, 3], [3, 2]], label: 'batch broadcast' },
+    ],
+    badAttrs: [{ transposeA: 'yes' }],
+  },
   kind: 'contraction',
   attrs: matmulAttrs,
   arity: 2,

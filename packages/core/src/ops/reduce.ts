@@ -5,6 +5,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { right, isLeft } from 'fp-ts/lib/Either.js';
 import type { ShapeError } from '../errors.js';
 import { defineOp, type Op } from '../op.js';
+import type { Conformance, ConformanceCase } from '../cases.js';
 import { normalizeAxes, sizeOf, stridesOf, stridedOffsets, type Shape } from '../shape.js';
 import { allocate, type Aval, type FloatArray } from '../tensor.js';
 import { reshape, broadcastTo } from './shape.js';
@@ -97,6 +98,23 @@ const sumKernel = (x: FloatArray, shape: Shape, axes: readonly number[], out: Fl
 };
 
 /**
+ * The conformance cases every reduction shares — all axes, several axes kept, the last axis —
+ * plus an op's own.
+ *
+ * @example
+ * defineOp({ ..., conformance: reduceConformance([{ inputs: [[4]], attrs: { ddof: 1 } }]) })
+ */
+export const reduceConformance = (extra: readonly ConformanceCase[] = []): Conformance => ({
+  cases: [
+    { inputs: [[2, 3]], label: 'all axes' },
+    { inputs: [[2, 3, 2]], attrs: { axis: [0, 2], keepDims: true }, label: 'axes 0, 2 kept' },
+    { inputs: [[3, 2]], attrs: { axis: -1 }, label: 'last axis' },
+    ...extra,
+  ],
+  badAttrs: [{ axis: 7 }, { axis: 'rows' }],
+});
+
+/**
  * Sum over `axis` (default all axes), optionally keeping reduced axes as size 1.
  *
  * @example
@@ -105,6 +123,7 @@ const sumKernel = (x: FloatArray, shape: Shape, axes: readonly number[], out: Fl
  */
 export const sum: Op<ReduceAttrs> = defineOp({
   name: 'core.sum',
+  conformance: reduceConformance(),
   kind: 'reduce',
   attrs: reduceAttrs,
   arity: 1,

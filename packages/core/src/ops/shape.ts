@@ -17,6 +17,14 @@ const shapeAttr = t.readonlyArray(t.refinement(t.number, (n) => Number.isInteger
  */
 export const reshape: Op<{ shape: readonly number[] }> = defineOp({
   name: 'core.reshape',
+  conformance: {
+    cases: [
+      { inputs: [[2, 3]], attrs: { shape: [3, 2] } },
+      { inputs: [[2, 2, 3]], attrs: { shape: [-1, 3] } },
+      { inputs: [[]], attrs: { shape: [1, 1] } },
+    ],
+    badAttrs: [{ shape: [7] }, { shape: [-1, -1] }, { shape: 'flat' }],
+  },
   kind: 'movement',
   aliases: true,
   attrs: t.type({ shape: shapeAttr }),
@@ -47,6 +55,14 @@ export const reshape: Op<{ shape: readonly number[] }> = defineOp({
  */
 export const broadcastTo: Op<{ shape: readonly number[] }> = defineOp({
   name: 'core.broadcastTo',
+  conformance: {
+    cases: [
+      { inputs: [[3]], attrs: { shape: [2, 3] } },
+      { inputs: [[2, 1]], attrs: { shape: [3, 2, 4] } },
+      { inputs: [[2, 3]], attrs: { shape: [2, 3] }, label: 'same shape' },
+    ],
+    badAttrs: [{ shape: [4] }, { shape: [-3] }],
+  },
   kind: 'movement',
   attrs: t.type({ shape: t.readonlyArray(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'dimension')) }),
   arity: 1,

@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { defineOp, noGradient, type Op } from '../op.js';
 import { normalizeAxes, sizeOf, shapesEqual, type Shape } from '../shape.js';
-import { allocate, type FloatArray } from '../tensor.js';
+import { allocate, tensor, type FloatArray } from '../tensor.js';
 import { mul, sub, add } from './binary.js';
 import { exp, neg } from './unary.js';
 import { sum } from './reduce.js';
@@ -63,6 +63,7 @@ const inferAxis = ([x]: readonly { shape: Shape; dtype: 'float32' | 'float64' }[
  */
 export const softmax: Op<AxisAttrs> = defineOp({
   name: 'core.softmax',
+  conformance: { cases: [{ inputs: [[2, 3]] }, { inputs: [[3, 2]], attrs: { axis: 0 } }, { inputs: [[4]] }], badAttrs: [{ axis: 'last' }, { axis: 3 }] },
   kind: 'opaque',
   attrs: axisAttrs,
   arity: 1,
@@ -92,6 +93,7 @@ export const softmax: Op<AxisAttrs> = defineOp({
  */
 export const logSoftmax: Op<AxisAttrs> = defineOp({
   name: 'core.logSoftmax',
+  conformance: { cases: [{ inputs: [[2, 3]] }, { inputs: [[3, 2]], attrs: { axis: 0 } }, { inputs: [[4]] }], badAttrs: [{ axis: 'last' }, { axis: 3 }] },
   kind: 'opaque',
   attrs: axisAttrs,
   arity: 1,
@@ -122,6 +124,7 @@ export const logSoftmax: Op<AxisAttrs> = defineOp({
  */
 export const oneHot: Op<{ depth: number }> = defineOp({
   name: 'core.oneHot',
+  conformance: { cases: [{ inputs: [tensor([0, 2, 1, 2])], attrs: { depth: 3 } }], badAttrs: [{ depth: 0 }, { depth: 1.5 }] },
   kind: 'opaque',
   attrs: t.type({ depth: t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer') }),
   arity: 1,
@@ -150,6 +153,12 @@ export const oneHot: Op<{ depth: number }> = defineOp({
  */
 export const softmaxCrossEntropy: Op<{}> = defineOp({
   name: 'core.softmaxCrossEntropy',
+  conformance: {
+    cases: [
+      { inputs: [[2, 3], { shape: [2, 3], min: 0, max: 1 }], label: 'probability labels' },
+      { inputs: [[3, 4], tensor([0, 3, 1])], label: 'class indices' },
+    ],
+  },
   kind: 'opaque',
   attrs: t.type({}),
   arity: 2,

@@ -25,7 +25,11 @@ export interface UnarySpec<A> {
   readonly domains?: readonly Domain[];
   readonly smooth?: boolean;
   readonly kernels?: OpSpec<A>['kernels'];
+  readonly conformance?: OpSpec<A>['conformance'];
 }
+
+// Unary ops fall back to the kit's default case: random shapes, values from the domain.
+const DEFAULT_CONFORMANCE = {};
 
 /**
  * Declares an elementwise op on one input from its scalar function and its derivative: the
@@ -64,6 +68,7 @@ export const unaryOp = <A = {}>(spec: UnarySpec<A>): Op<A> => {
     ...(spec.domains === undefined ? {} : { domains: spec.domains }),
     ...(spec.smooth === undefined ? {} : { smooth: spec.smooth }),
     ...(spec.kernels === undefined ? {} : { kernels: spec.kernels }),
+    ...(spec.conformance === undefined ? DEFAULT_CONFORMANCE : { conformance: spec.conformance }),
   });
 };
 
@@ -134,6 +139,11 @@ export const sigmoid: Op<{}> = unaryOp({
  */
 export const cast: Op<{ dtype: DType }> = defineOp({
   name: 'core.cast',
+  conformance: [
+    { cases: [{ inputs: [[2, 3]], attrs: { dtype: 'float64' } }], badAttrs: [{ dtype: 'int8' }, {}] },
+    // To float32 and back: finite differences in float32 need a larger step and tolerance.
+    { cases: [{ inputs: [[3]], attrs: { dtype: 'float32' } }], grad: { eps: 1e-3, atol: 1e-3, rtol: 1e-3 } },
+  ],
   attrs: t.type({ dtype: dtypeCodec }),
   arity: 1,
   kind: 'elementwise',
