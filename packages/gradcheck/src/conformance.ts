@@ -179,7 +179,8 @@ const spreadApart = (ins: readonly { t: Tensor; fixed: boolean }[], spacing: num
   return ins.map((x, k) => (x.fixed ? x : { t: tensor(vals[k], { shape: [...x.t.shape], dtype: 'float64' }), fixed: false }));
 };
 
-const samplesOf = (op: Op<any>, o: CheckOpPluginOptions): Either<string, fc.Arbitrary<OpSample>> => {
+/** @internal The samples a run of the kit draws from (also used by checkBackend). */
+export const samplesOf = (op: Op<any>, o: CheckOpPluginOptions): Either<string, fc.Arbitrary<OpSample>> => {
   if (o.arbitrary !== undefined) {
     return right(
       o.arbitrary.map((s) =>

@@ -12,3 +12,4 @@ export {
   checkOpPlugin, assertOpPlugin, declaredRuns,
   type CheckOpPluginOptions, type OpCase, type InputSpec, type OpSample, type OpCheckReport, type OpCheckFailure,
 } from './conformance.js';
+export { checkBackend, type CheckBackendOptions, type BackendCheckReport, type BackendOpReport, type BackendMismatch } from './check-backend.js';
