@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import {
-  abstract, add, decodeGraph, defineOp, encodeGraph, evaluate, grad, matmul, sum, tensor, trace, type Registry, type Tensor,
+  abstract, add, decodeGraph, defineOp, encodeGraph, evaluate, grad, jsBackend, kernelFor, matmul, sum, tensor, trace, withBackend,
+  type Backend, type Registry, type Tensor,
 } from '@chainrule/core';
 import { standardRegistry } from '@chainrule/ops';
-import { assertOpPlugin, checkGrads } from '@chainrule/gradcheck';
+import { assertOpPlugin, checkBackend, checkGrads } from '@chainrule/gradcheck';
 import { registryWithSwish, swish } from './index.js';
 
 const reference = (v: number, beta: number): number => v / (1 + Math.exp(-beta * v));
@@ -29,21 +30,33 @@ describe('myorg.swish', () => {
   });
 
   it('passes the conformance kit', () => {
-    const report = assertOpPlugin(swish, {
-      cases: [
-        { inputs: [[3]], label: 'default beta' },
-        { inputs: [[2, 3]], attrs: { beta: 1.7 }, label: 'beta 1.7' },
-        { inputs: [[]], attrs: { beta: -0.5 }, label: 'negative beta' },
-      ],
-      badAttrs: [{ beta: 'large' }, { beta: Infinity }, { beta: [1] }],
-      registry: extended(),
-      numRuns: 20,
-    });
+    // The cases and bad attrs are the ones the plugin declares beside its rules.
+    const report = assertOpPlugin(swish, { registry: extended(), numRuns: 20 });
     for (const c of ['inference', 'purity', 'VJP', 'JVP', 'VJP of VJP', 'VJP of JVP', 'JSON round trip', 'bad attrs']) expect(report.checks).toContain(c);
   });
 
   it('has third derivatives that agree with finite differences', () => {
     expect(isRight(checkGrads((x: Tensor) => swish(x, { beta: 1.3 }), [tensor([-1.5, 0.2, 2])], { order: 3 }))).toBe(true);
+  });
+});
+
+describe("swish's own kernel for the js backend", () => {
+  it('is the kernel the js backend runs, and agrees with the reference forward (checkBackend)', () => {
+    expect(kernelFor(swish, jsBackend)).toBe(swish.kernels?.js);
+    const r = checkBackend(jsBackend, extended(), { ops: ['myorg.swish'], numRuns: 20 });
+    if (isLeft(r)) throw new Error(r.left.message);
+    expect(r.right.ops).toEqual([expect.objectContaining({ op: 'myorg.swish', ownKernel: true })]);
+  });
+
+  it('runs for eager calls on the js backend, and the reference forward elsewhere', () => {
+    const plain: Backend = { name: 'plain', kernels: {} };
+    const x = tensor([-2, 0.5, 3], { dtype: 'float64' });
+    const viaKernel = swish(x, { beta: 1.25 });
+    const viaForward = withBackend(plain, () => swish(x, { beta: 1.25 }));
+    [-2, 0.5, 3].forEach((v, i) => {
+      expect(viaKernel.data[i]).toBeCloseTo(reference(v, 1.25), 14);
+      expect(viaForward.data[i]).toBe(viaKernel.data[i]);
+    });
   });
 });
 
