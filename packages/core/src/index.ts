@@ -29,6 +29,6 @@ export { reshape, broadcastTo } from './ops/shape.js';
 export { matmul, type MatmulAttrs } from './ops/matmul.js';
 export { softmax, logSoftmax, oneHot, softmaxCrossEntropy, type AxisAttrs } from './ops/softmax.js';
 export { inferBroadcast, inferSame, noAttrs } from './ops/infer.js';
-export { unbroadcast, broadcastTangent } from './ops/rules.js';
+export { unbroadcast, broadcastTangent } from './ops/shape.js';
 export { coreOps, coreRegistry } from './core-registry.js';
 export { withDefaults, finite, positiveInt, nonNegativeInt, type Defaulted, type DefaultsType } from './attrs.js';

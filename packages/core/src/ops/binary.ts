@@ -6,7 +6,7 @@ import { allocate, type Tensor } from '../tensor.js';
 import { sizeOf } from '../shape.js';
 import { operand } from '../kernels/operand.js';
 import { inferBroadcast, noAttrs } from './infer.js';
-import { unbroadcast, broadcastTangent } from './rules.js';
+import { unbroadcast, broadcastTangent } from './shape.js';
 import { neg } from './unary.js';
 
 /**

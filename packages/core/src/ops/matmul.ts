@@ -6,7 +6,7 @@ import { defineOp, type Op } from '../op.js';
 import { broadcastShapes, broadcastIndex, sizeOf } from '../shape.js';
 import { allocate } from '../tensor.js';
 import { matmulInto } from '../kernels/matmul.js';
-import { unbroadcast } from './rules.js';
+import { unbroadcast } from './shape.js';
 import { add } from './binary.js';
 import { withDefaults } from '../attrs.js';
 

@@ -1,11 +1,12 @@
-// Ops that change a tensor's shape without computing: reshape and broadcastTo.
+// Ops that change a tensor's shape without computing: reshape and broadcastTo, and the gradient side of broadcasting (unbroadcast).
 
 import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
 import { defineOp, type Op } from '../op.js';
-import { broadcastShapes, sizeOf, shapesEqual } from '../shape.js';
-import { unbroadcast } from './rules.js';
+import { broadcastShapes, sizeOf, shapesEqual, type Shape } from '../shape.js';
 import { expandTo } from '../kernels/operand.js';
+import type { Tensor } from '../tensor.js';
+import { sum } from './reduce.js';
 
 const shapeAttr = t.readonlyArray(t.refinement(t.number, (n) => Number.isInteger(n) && n >= -1, 'dimension (integer ≥ −1)'));
 
@@ -79,3 +80,29 @@ export const broadcastTo: Op<{ shape: readonly number[] }> = defineOp({
   vjp: ({ inputs: [x], cotangent: g }) => [unbroadcast(g, x.shape)],
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : broadcastTo(tx, attrs)),
 });
+
+/**
+ * Sums a cotangent back to an input's shape: the VJP side of broadcasting.
+ *
+ * @example
+ * unbroadcast(ones([4, 3]), [3]) // [4, 4, 4]
+ */
+export const unbroadcast = (g: Tensor, shape: Shape): Tensor => {
+  if (shapesEqual(g.shape, shape)) return g;
+  const extra = g.shape.length - shape.length;
+  const axes: number[] = [];
+  for (let d = 0; d < g.shape.length; d++) {
+    if (d < extra || (shape[d - extra] === 1 && g.shape[d] !== 1)) axes.push(d);
+  }
+  const summed = axes.length ? sum(g, { axis: axes, keepDims: true }) : g;
+  return shapesEqual(summed.shape, shape) ? summed : reshape(summed, { shape: [...shape] });
+};
+
+/**
+ * A tangent brought to an output shape (a null tangent stays null).
+ *
+ * @example
+ * broadcastTangent(t, [4, 3])
+ */
+export const broadcastTangent = (t: Tensor | null, shape: Shape): Tensor | null =>
+  t === null ? null : shapesEqual(t.shape, shape) ? t : broadcastTo(t, { shape: [...shape] });
