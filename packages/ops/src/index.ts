@@ -1,6 +1,7 @@
 // Public API of @chainrule/ops: the standard op library, one family per module.
 
 export * from './unary.js';
+export * from './trig.js';
 export * from './binary.js';
 export * from './reduce.js';
 export * from './shape.js';

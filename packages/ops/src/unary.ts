@@ -3,7 +3,7 @@
 import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
 import { unaryOp, withDefaults, finite, add, sub, mul, div, neg, exp, sigmoid, type Op, type Aval, type Tensor } from '@chainrule/core';
-import { greater, greaterEqual, lessEqual, where } from './binary.js';
+import { greater, greaterEqual, less, lessEqual, where } from './binary.js';
 
 export { neg, exp, log, sigmoid, cast, stopGradient } from '@chainrule/core';
 
@@ -389,5 +389,137 @@ export const clip: Op<ClipAttrs> = unaryOp({
   },
   // The kinks sit at the bounds, which are attrs: these avoid points suit bounds of ±1; tests with other bounds avoid them.
   domains: [{ min: -3, max: 3, avoid: [-1, 1] }],
+  smooth: false,
+});
+
+/**
+ * Elementwise 2ˣ.
+ *
+ * @example
+ * exp2(tensor([3, -1])) // [8, 0.5]
+ */
+export const exp2: Op<{}> = unaryOp({
+  name: 'ops.exp2',
+  fn: (v) => Math.pow(2, v),
+  // d 2ˣ = 2ˣ·ln 2
+  derivative: (_x, y) => mul(y, Math.LN2),
+  domains: [{ min: -5, max: 5 }],
+});
+
+/**
+ * Elementwise base-2 logarithm.
+ *
+ * @example
+ * log2(tensor([8, 0.5])) // [3, -1]
+ */
+export const log2: Op<{}> = unaryOp({
+  name: 'ops.log2',
+  fn: Math.log2,
+  // d log₂ x = 1/(x·ln 2)
+  derivative: (x) => div(1 / Math.LN2, x),
+  domains: [{ min: 0.1, max: 10 }],
+});
+
+/**
+ * Elementwise base-10 logarithm.
+ *
+ * @example
+ * log10(tensor([100, 0.1])) // [2, -1]
+ */
+export const log10: Op<{}> = unaryOp({
+  name: 'ops.log10',
+  fn: Math.log10,
+  // d log₁₀ x = 1/(x·ln 10)
+  derivative: (x) => div(1 / Math.LN10, x),
+  domains: [{ min: 0.1, max: 10 }],
+});
+
+/**
+ * softsign(x) = x/(1 + |x|), a bounded activation in (−1, 1).
+ *
+ * @example
+ * softsign(tensor([-1, 0, 3])) // [-0.5, 0, 0.75]
+ */
+export const softsign: Op<{}> = unaryOp({
+  name: 'ops.softsign',
+  fn: (v) => v / (1 + Math.abs(v)),
+  // d softsign = 1/(1 + |x|)²
+  derivative: (x) => reciprocal(square(add(abs(x), 1))),
+  // Its second derivative jumps at 0.
+  domains: [{ min: -5, max: 5, avoid: [0] }],
+});
+
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+/**
+ * Scaled exponential linear unit: λ·x for x > 0, λ·α·(eˣ − 1) otherwise, with the fixed
+ * λ ≈ 1.0507 and α ≈ 1.6733 that make activations self-normalising (Klambauer et al., 2017).
+ * Subgradient at 0: λ·α (the x ≤ 0 branch).
+ *
+ * @example
+ * selu(tensor([-1, 1])) // [-1.1113, 1.0507]
+ */
+export const selu: Op<{}> = unaryOp({
+  name: 'ops.selu',
+  fn: (v) => (v > 0 ? SELU_SCALE * v : SELU_SCALE * SELU_ALPHA * Math.expm1(v)),
+  // d selu = x > 0 ? λ : y + λ·α
+  derivative: (x, y) => where(greater(x, 0), SELU_SCALE, add(y, SELU_SCALE * SELU_ALPHA)),
+  domains: [{ min: -5, max: 5, avoid: [0] }],
+  smooth: false,
+});
+
+/** softplus(x) without overflow, for the scalar kernels. */
+const softplusOf = (v: number): number => (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
+
+/**
+ * mish(x) = x·tanh(softplus(x)) (Misra, 2019), finite for x = ±1000.
+ *
+ * @example
+ * mish(tensor([0, 1])) // [0, 0.8651]
+ */
+export const mish: Op<{}> = unaryOp({
+  name: 'ops.mish',
+  fn: (v) => v * Math.tanh(softplusOf(v)),
+  // d mish = t + x·(1 − t²)·σ(x), t = tanh(softplus(x))
+  derivative: (x) => {
+    const t = tanh(softplus(x));
+    return add(t, mul(mul(x, sub(1, square(t))), sigmoid(x)));
+  },
+  domains: [{ min: -5, max: 5 }],
+});
+
+/** [−3 < x < 3], built from ops: where hardSigmoid and hardSwish are not flat. */
+const insideThree = (x: Tensor) => mul(greater(x, -3), less(x, 3));
+
+/**
+ * hardSigmoid(x) = clip(x/6 + ½, 0, 1), the piecewise-linear sigmoid of PyTorch and
+ * MobileNetV3 (TensorFlow.js's uses slope 0.2 instead). Subgradient at ±3: 0.
+ *
+ * @example
+ * hardSigmoid(tensor([-4, 0, 1.5])) // [0, 0.5, 0.75]
+ */
+export const hardSigmoid: Op<{}> = unaryOp({
+  name: 'ops.hardSigmoid',
+  fn: (v) => (v <= -3 ? 0 : v >= 3 ? 1 : v / 6 + 0.5),
+  // d hardSigmoid = [−3 < x < 3]/6
+  derivative: (x) => mul(insideThree(x), 1 / 6),
+  domains: [{ min: -5, max: 5, avoid: [-3, 3] }],
+  smooth: false,
+});
+
+/**
+ * hardSwish(x) = x·hardSigmoid(x) (MobileNetV3). Subgradient at ±3: the outer branches
+ * (0 at −3, 1 at 3).
+ *
+ * @example
+ * hardSwish(tensor([-4, 1, 4])) // [0, 0.6667, 4]
+ */
+export const hardSwish: Op<{}> = unaryOp({
+  name: 'ops.hardSwish',
+  fn: (v) => (v <= -3 ? 0 : v >= 3 ? v : (v * (v + 3)) / 6),
+  // d hardSwish = x ≤ −3 ? 0 : x ≥ 3 ? 1 : (2x + 3)/6
+  derivative: (x) => add(mul(insideThree(x), add(mul(x, 1 / 3), 0.5)), greaterEqual(x, 3)),
+  domains: [{ min: -5, max: 5, avoid: [-3, 3] }],
   smooth: false,
 });
