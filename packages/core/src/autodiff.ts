@@ -50,6 +50,24 @@ export const backwardPass = (
   const end = trace.nodes.length;
   const needed = dependents(trace, wrt, end);
   const cts = new Map<number, Tensor>();
+  const outer = trace.origin;
+  trace.origin = { pass: 'backward' };
+  try {
+    return walkBack(trace, outIds, cotangents, wrt, end, needed, cts);
+  } finally {
+    trace.origin = outer;
+  }
+};
+
+const walkBack = (
+  trace: Trace,
+  outIds: readonly number[],
+  cotangents: readonly Tensor[],
+  wrt: readonly number[],
+  end: number,
+  needed: Uint8Array,
+  cts: Map<number, Tensor>,
+): (Tensor | undefined)[] => {
   const accumulate = (id: number, g: Tensor): void => {
     const prev = cts.get(id);
     cts.set(id, prev === undefined ? g : add(prev, g));
@@ -64,7 +82,9 @@ export const backwardPass = (
     if (node.inputs.length === 0) continue;
     if (node.op.differentiable === false) continue;
     const inputs = node.inputs.map((j) => trace.nodes[j].tracer);
+    trace.origin = { pass: 'backward', rule: node.op.name, node: id };
     const grads = node.op.vjp({ inputs, output: node.tracer, cotangent: ct, attrs: node.attrs });
+    trace.origin = { pass: 'backward' };
     if (!Array.isArray(grads) || grads.length !== inputs.length) {
       throw new ChainruleError('BadRule', `the VJP rule returned ${Array.isArray(grads) ? grads.length : typeof grads} cotangents for ${inputs.length} inputs`, {
         op: node.op.name,
@@ -91,6 +111,16 @@ export const backwardPass = (
 export const forwardPass = (trace: Trace, from: readonly number[], tangents: readonly Tensor[], upTo: number): Map<number, Tensor> => {
   const tans = new Map<number, Tensor>();
   from.forEach((id, k) => tans.set(id, tangents[k]));
+  const outer = trace.origin;
+  try {
+    walkForward(trace, tans, upTo);
+  } finally {
+    trace.origin = outer;
+  }
+  return tans;
+};
+
+const walkForward = (trace: Trace, tans: Map<number, Tensor>, upTo: number): void => {
   for (let id = 0; id < upTo; id++) {
     const node = trace.nodes[id];
     if (node.inputs.length === 0 || tans.has(id)) continue;
@@ -100,6 +130,7 @@ export const forwardPass = (trace: Trace, from: readonly number[], tangents: rea
     if (node.op.jvp === undefined) {
       throw new ChainruleError('MissingRule', 'this op has no JVP rule, so forward mode cannot pass through it', { op: node.op.name });
     }
+    trace.origin = { pass: 'forward-mode', rule: node.op.name, node: id };
     const out = node.op.jvp({ inputs: node.inputs.map((j) => trace.nodes[j].tracer), tangents: ts, output: node.tracer, attrs: node.attrs });
     if (out === null || out === undefined) continue;
     if (!shapesEqual(out.shape, node.shape) || out.dtype !== node.dtype) {
@@ -107,5 +138,4 @@ export const forwardPass = (trace: Trace, from: readonly number[], tangents: rea
     }
     tans.set(id, out);
   }
-  return tans;
 };

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'UnknownOp'
   | 'MissingRule'
   | 'BadRule'
-  | 'ConcreteValueRequired';
+  | 'ConcreteValueRequired'
+  | 'NonFinite';
 
 /** Context carried by a {@link ChainruleError}: which op, with which inputs and attrs. */
 export interface ErrorContext {

@@ -9,6 +9,7 @@ import { type Shape, shapesEqual } from './shape.js';
 import type { DType } from './tensor.js';
 import type { Trace } from './trace.js';
 import type { Registry } from './registry.js';
+import type { NodeOrigin } from './debug-nans.js';
 import { dtypeCodec, shapeCodec, formatErrors } from './codec.js';
 
 /** One node: an op applied to earlier nodes. `id` is its index in `Graph.nodes`. */
@@ -19,6 +20,8 @@ export interface Node {
   readonly attrs: unknown;
   readonly shape: Shape;
   readonly dtype: DType;
+  /** For nodes autodiff recorded: the pass and the rule that made them (not serialised). */
+  readonly origin?: NodeOrigin;
 }
 
 /**
@@ -62,6 +65,7 @@ export const freezeTrace = (trace: Trace, inputIds: readonly number[], outputIds
       attrs: r.attrs,
       shape: r.shape,
       dtype: r.dtype,
+      ...(r.origin === undefined ? {} : { origin: renumberOrigin(r.origin, newId) }),
     }));
   }
   return Object.freeze({
@@ -69,6 +73,12 @@ export const freezeTrace = (trace: Trace, inputIds: readonly number[], outputIds
     inputs: Object.freeze(inputIds.map((i) => newId[i])),
     outputs: Object.freeze(outputIds.map((i) => newId[i])),
   });
+};
+
+const renumberOrigin = (o: NodeOrigin, newId: Int32Array): NodeOrigin => {
+  if (o.node === undefined) return o;
+  const id = newId[o.node];
+  return id < 0 ? { pass: o.pass, ...(o.rule === undefined ? {} : { rule: o.rule }) } : { ...o, node: id };
 };
 
 /** The JSON form of a graph. */

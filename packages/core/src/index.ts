@@ -32,3 +32,4 @@ export { inferBroadcast, inferSame, noAttrs } from './ops/infer.js';
 export { unbroadcast, broadcastTangent } from './ops/shape.js';
 export { coreOps, coreRegistry } from './core-registry.js';
 export { withDefaults, finite, positiveInt, nonNegativeInt, type Defaulted, type DefaultsType } from './attrs.js';
+export { setDebugNans, debugNans, withDebugNans, type NodeOrigin } from './debug-nans.js';

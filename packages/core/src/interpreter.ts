@@ -6,6 +6,7 @@ import { applyOp, constant, input } from './op.js';
 import { shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
 import { getBackend, runKernel, type Backend } from './backend.js';
+import { checkFinite, debugNans } from './debug-nans.js';
 
 /**
  * Something that turns a graph into a function of its inputs. The interpreter is today's
@@ -24,6 +25,8 @@ export interface Executor {
 export interface CompileOptions {
   /** Where the kernels run; default: the process default at each call ({@link getBackend}). */
   readonly backend?: Backend;
+  /** Check every node's output for NaN and infinities (default: the process setting, {@link setDebugNans}). */
+  readonly debugNans?: boolean;
 }
 
 const checkFeeds = (graph: Graph, feeds: readonly Tensor[]): void => {
@@ -94,6 +97,7 @@ export const interpreter: Executor = {
       if (symbolic || feeds.some((f) => f._trace !== undefined)) return replay(graph, feeds);
       const values = new Array<Tensor | undefined>(n);
       const backend = options.backend ?? getBackend();
+      const check = options.debugNans ?? debugNans();
       for (let i = 0; i < n; i++) {
         const node = nodes[i];
         if (node.op === input) {
@@ -108,6 +112,7 @@ export const interpreter: Executor = {
         const args = argSlots[i];
         for (let k = 0; k < ins.length; k++) args[k] = values[ins[k]]!;
         const data = runKernel(node.op, args, node.attrs, node, backend);
+        if (check) checkFinite(data, { op: node.op.name, inputs: args, attrs: node.attrs, node: i, ...(node.origin === undefined ? {} : { origin: node.origin }) });
         values[i] = new Tensor(node.dtype, node.shape, data);
         for (let k = 0; k < ins.length; k++) {
           if (lastUse[ins[k]] === i) values[ins[k]] = undefined;

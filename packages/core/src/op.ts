@@ -11,6 +11,7 @@ import { sizeOf } from './shape.js';
 import { tensorFromJson } from './codec.js';
 import { getBackend, runKernel, type Kernel } from './backend.js';
 import type { Conformance } from './cases.js';
+import { checkFinite, debugNans } from './debug-nans.js';
 
 /** A tensor, or a plain number that becomes a scalar of the other operand's dtype. */
 export type TensorLike = Tensor | number;
@@ -130,6 +131,7 @@ export const applyOp = <A>(op: Op<A>, inputs: readonly Tensor[], attrs: A, rawAt
   const trace = innermostTrace(inputs);
   if (trace === undefined) {
     const data = runKernel(op, inputs, attrs, out, getBackend());
+    if (debugNans()) checkFinite(data, { op: op.name, inputs, attrs: rawAttrs });
     if (data.length !== sizeOf(out.shape) || (data instanceof Float64Array) !== (out.dtype === 'float64')) {
       throw new ChainruleError('BadRule', `forward returned ${data.length} ${data.constructor.name} values for an output of ${out.dtype}[${out.shape.join(', ')}]`, {
         op: op.name,

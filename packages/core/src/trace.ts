@@ -3,6 +3,7 @@
 import type { Op } from './op.js';
 import { Tensor, type Aval, type DType } from './tensor.js';
 import type { Shape } from './shape.js';
+import type { NodeOrigin } from './debug-nans.js';
 
 /** A node as it is being recorded. `tracer` is the symbolic tensor that stands for its output. */
 export interface NodeRecord {
@@ -12,6 +13,8 @@ export interface NodeRecord {
   readonly shape: Shape;
   readonly dtype: DType;
   readonly tracer: Tensor;
+  /** Set for nodes that autodiff's rules recorded. */
+  readonly origin?: NodeOrigin;
 }
 
 // Traces nest (grad of grad); a later trace always has a higher level, so an op whose inputs
@@ -24,6 +27,8 @@ let lastLevel = 0;
 export class Trace {
   readonly level = ++lastLevel;
   readonly nodes: NodeRecord[] = [];
+  /** What autodiff is doing while nodes are recorded (undefined: the traced function itself). */
+  origin: NodeOrigin | undefined = undefined;
   private readonly lifted = new Map<Tensor, number>();
 
   /** A new graph input of the given shape and dtype. */
@@ -45,7 +50,8 @@ export class Trace {
   push(op: Op<any>, inputs: readonly number[], attrs: unknown, aval: Aval): Tensor {
     const id = this.nodes.length;
     const tracer = new Tensor(aval.dtype, aval.shape, undefined, this, id);
-    this.nodes.push({ op, inputs, attrs, shape: tracer.shape, dtype: aval.dtype, tracer });
+    const origin = this.origin;
+    this.nodes.push(origin === undefined ? { op, inputs, attrs, shape: tracer.shape, dtype: aval.dtype, tracer } : { op, inputs, attrs, shape: tracer.shape, dtype: aval.dtype, tracer, origin });
     return tracer;
   }
 }

@@ -72,6 +72,8 @@ export interface GradOptions {
   readonly argnums?: number | readonly number[];
   /** Whether `f` returns `[value, aux]`; aux is passed through, not differentiated. */
   readonly hasAux?: boolean;
+  /** Check every op's output, forward and backward, for NaN and infinities (see {@link setDebugNans}). */
+  readonly debugNans?: boolean;
 }
 
 /** Leaf index ranges of each top-level argument. */
@@ -112,7 +114,7 @@ const valueAndGradImpl = (f: (...args: any[]) => unknown, options: GradOptions, 
     return t.trace.lift(g ?? zerosOf(aval), constant);
   });
   const graph = freezeTrace(t.trace, t.inIds, [...t.outIds, ...gradIds]);
-  const results = evaluate(graph, t.leaves);
+  const results = evaluate(graph, t.leaves, options.debugNans === undefined ? {} : { debugNans: options.debugNans });
   const outs = results.slice(0, t.outIds.length);
   const grads = results.slice(t.outIds.length);
   const value = unflatten(t.outDef, outs);
@@ -230,6 +232,8 @@ export interface JitOptions {
   readonly executor?: Executor;
   /** Where its kernels run (default: the process default when the call happens). */
   readonly backend?: Backend;
+  /** Check every node's output for NaN and infinities (default: the process setting, {@link setDebugNans}). */
+  readonly debugNans?: boolean;
 }
 
 /** A jitted function, with a look at its cache. */
@@ -270,7 +274,7 @@ export const jit = <F extends (...args: any[]) => any>(f: F, options: JitOptions
       const t = withBackend(backend, () => traceCall(f, args, 'jit'));
       traceCount++;
       const graph = freezeTrace(t.trace, t.inIds, t.outIds);
-      entry = { run: executor.compile(graph, { backend }), outDef: t.outDef, graph };
+      entry = { run: executor.compile(graph, { backend, ...(options.debugNans === undefined ? {} : { debugNans: options.debugNans }) }), outDef: t.outDef, graph };
       cache.set(key, entry);
     }
     return unflatten<ReturnType<F>>(entry.outDef, entry.run(leaves));
