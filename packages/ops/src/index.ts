@@ -2,6 +2,7 @@
 
 export * from './unary.js';
 export * from './trig.js';
+export * from './scan.js';
 export * from './binary.js';
 export * from './reduce.js';
 export * from './shape.js';

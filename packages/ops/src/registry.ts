@@ -3,6 +3,7 @@
 import { Registry, coreOps, isOp, type Op } from '@chainrule/core';
 import * as unary from './unary.js';
 import * as trig from './trig.js';
+import * as scan from './scan.js';
 import * as binary from './binary.js';
 import * as reduce from './reduce.js';
 import * as shape from './shape.js';
@@ -20,7 +21,7 @@ import * as loss from './loss.js';
 export const standardOps: readonly Op<any>[] = [
   ...new Set<Op<any>>([
     ...coreOps,
-    ...[unary, trig, binary, reduce, shape, linalg, nn, loss].flatMap((m) => Object.values(m).filter(isOp)),
+    ...[unary, trig, scan, binary, reduce, shape, linalg, nn, loss].flatMap((m) => Object.values(m).filter(isOp)),
   ]),
 ];
 

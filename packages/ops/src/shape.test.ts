@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { tensor, mul, trace, abstract, evaluate, encodeGraph, decodeGraph, Registry, coreOps, isOp, type Tensor, type DType } from '@chainrule/core';
 import * as S from './shape.js';
 import { checkGrads, arbShape, arbTensor, arbSeed, unravel, ravel, throwsWith } from '../test/fd.js';
+import { flip, takeAlongAxis, scatterAddAlongAxis, tile, repeat } from './shape.js';
 
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const values = (x: Tensor) => Array.from(x.data);
@@ -341,5 +342,61 @@ describe('graphs with shape ops', () => {
     if (back._tag === 'Left') throw new Error(back.left.message);
     const x = iota([3, 7]), i = tensor([2, 0], { dtype: 'float64' });
     expect(values(evaluate(back.right, [x, i])[0])).toEqual(values(f(x, i)));
+  });
+});
+
+// flip, takeAlongAxis, scatterAddAlongAxis, tile and repeat: values against NumPy's definitions by hand.
+
+const f64 = (v: number[], shape?: number[]): Tensor => tensor(v, { dtype: 'float64', ...(shape ? { shape } : {}) });
+const vals = (x: Tensor) => Array.from(x.data);
+
+describe('flip', () => {
+  it('reverses the named axes', () => {
+    expect(vals(flip(f64([1, 2, 3])))).toEqual([3, 2, 1]);
+    const m = f64([1, 2, 3, 4, 5, 6], [2, 3]);
+    expect(vals(flip(m, { axis: 1 }))).toEqual([3, 2, 1, 6, 5, 4]);
+    expect(vals(flip(m, { axis: 0 }))).toEqual([4, 5, 6, 1, 2, 3]);
+    expect(vals(flip(m))).toEqual([6, 5, 4, 3, 2, 1]);
+  });
+  it('has derivatives that agree with finite differences', () => {
+    checkGrads((x) => flip(x, { axis: [0, 2] }), [f64([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [2, 2, 2])], 1, { order: 2 });
+  });
+});
+
+describe('takeAlongAxis and scatterAddAlongAxis', () => {
+  it('pick and put back along an axis with the other axes aligned', () => {
+    const x = f64([10, 30, 20, 5, 6, 7], [2, 3]);
+    expect(vals(takeAlongAxis(x, f64([1, 2, 0, -1], [2, 2]), { axis: 1 }))).toEqual([30, 20, 5, 7]);
+    expect(vals(takeAlongAxis(x, f64([1, 0, 0], [1, 3]), { axis: 0 }))).toEqual([5, 30, 20]);
+    expect(vals(scatterAddAlongAxis(f64([1, 2, 3, 4], [2, 2]), f64([2, 2, 0, 1], [2, 2]), { axis: 1, size: 3 }))).toEqual([0, 0, 3, 3, 4, 0]);
+  });
+  it('refuses indices out of range and mismatched shapes, naming the op', () => {
+    throwsWith(() => takeAlongAxis(f64([1, 2, 3]), f64([3])), 'ops.takeAlongAxis', 'index 3');
+    throwsWith(() => takeAlongAxis(f64([1, 2, 3, 4], [2, 2]), f64([0, 1, 0], [3, 1]), { axis: 1 }), 'differ on axis 0');
+  });
+  it('are each other’s transposes, with derivatives that agree with finite differences', () => {
+    const idx = f64([2, 0, 0, 1], [2, 2]);
+    checkGrads((x) => takeAlongAxis(x, idx, { axis: 1 }), [f64([0.1, -0.4, 0.9, 1.5, -2, 0.3], [2, 3])], 2, { order: 2 });
+    checkGrads((u) => scatterAddAlongAxis(u, idx, { axis: 1, size: 3 }), [f64([0.5, -1, 2, 0.25], [2, 2])], 3, { order: 2 });
+  });
+});
+
+describe('tile and repeat', () => {
+  it('tile repeats the whole tensor', () => {
+    expect(vals(tile(f64([1, 2]), { reps: [2] }))).toEqual([1, 2, 1, 2]);
+    const t2 = tile(f64([1, 2, 3, 4], [2, 2]), { reps: [2, 1] });
+    expect(t2.shape).toEqual([4, 2]);
+    expect(vals(t2)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+    expect(tile(f64([1, 2]), { reps: [3, 2] }).shape).toEqual([3, 4]);
+  });
+  it('repeat repeats each element', () => {
+    expect(vals(repeat(f64([1, 2]), { repeats: 2 }))).toEqual([1, 1, 2, 2]);
+    expect(vals(repeat(f64([1, 2, 3, 4], [2, 2]), { repeats: 2, axis: 0 }))).toEqual([1, 2, 1, 2, 3, 4, 3, 4]);
+    expect(vals(repeat(f64([1, 2, 3, 4], [2, 2]), { repeats: 3, axis: -1 }))).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+    throwsWith(() => repeat(f64([1]), { repeats: 1.5 }), 'non-negative integer');
+  });
+  it('differentiate through their reshapes and broadcasts', () => {
+    checkGrads((x) => tile(x, { reps: [2, 3] }), [f64([0.5, -1, 2], [1, 3])], 4, { order: 2 });
+    checkGrads((x) => repeat(x, { repeats: 2, axis: 1 }), [f64([0.5, -1, 2, 3], [2, 2])], 5, { order: 2 });
   });
 });

@@ -9,6 +9,7 @@ import { stridedOffsets } from '@chainrule/core/kernels';
 import { fmt } from './internal.js';
 
 export { reshape, broadcastTo, oneHot } from '@chainrule/core';
+import { broadcastTo } from '@chainrule/core';
 
 const bad = (message: string): Either<ShapeError, never> => left({ _tag: 'BadAttrs', message });
 const mismatch = (message: string): Either<ShapeError, never> => left({ _tag: 'ShapeMismatch', message });
@@ -641,3 +642,214 @@ export const pad: Op<PadAttrs> = defineOp({
   vjp: ({ inputs: [x], cotangent: g, attrs: { paddings } }) => [slice(g, { begin: paddings.map((p) => p[0]), size: [...x.shape] })],
   jvp: ({ tangents: [tx], attrs: { paddings } }) => (tx === null ? null : pad(tx, { paddings })),
 });
+
+// ---------------------------------------------------------------------------------------
+// flip, takeAlongAxis and its transpose, tile, repeat
+
+/** Attrs of {@link flip}: the axes to reverse (default all). */
+export interface FlipAttrs {
+  readonly axis?: number | readonly number[];
+}
+
+/** The normalised axes of a flip, or a Left. */
+const flipAxes = (rank: number, axis: FlipAttrs['axis']): Either<ShapeError, number[]> => {
+  if (axis === undefined) return right([...Array(rank).keys()]);
+  const r = normalizeAxes(typeof axis === 'number' ? [axis] : axis, rank);
+  return isLeft(r) ? bad(r.left.message) : right([...r.right]);
+};
+
+/**
+ * Reverses the order of elements along `axis` (default all axes), like NumPy's flip. Its
+ * own VJP: the cotangent flipped back.
+ *
+ * @example
+ * flip(tensor([1, 2, 3]))                        // [3, 2, 1]
+ * flip(tensor([[1, 2], [3, 4]]), { axis: 1 })    // [[2, 1], [4, 3]]
+ */
+export const flip: Op<FlipAttrs> = defineOp({
+  name: 'ops.flip',
+  kind: 'movement',
+  attrs: t.partial({ axis: t.union([t.number, t.readonlyArray(t.number)]) }),
+  arity: 1,
+  infer: ([x], { axis }) => {
+    const a = flipAxes(x.shape.length, axis);
+    return isLeft(a) ? a : right(x);
+  },
+  forward: ([x], { axis }, out) => {
+    const fa = flipAxes(x.shape.length, axis);
+    const axes = new Set(isLeft(fa) ? [] : fa.right);
+    const strides = stridesOf(x.shape);
+    let base = 0;
+    const steps = x.shape.map((n, d) => {
+      if (!axes.has(d)) return strides[d];
+      base += (n - 1) * strides[d];
+      return -strides[d];
+    });
+    return gatherAt(x.data, stridedOffsets(out.shape, steps, base), out.dtype);
+  },
+  // ∂flip = flip(g)
+  vjp: ({ cotangent: g, attrs }) => [flip(g, attrs)],
+  jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : flip(tx, attrs)),
+  conformance: {
+    cases: [{ inputs: [[5]] }, { inputs: [[2, 3, 2]], attrs: { axis: [0, 2] } }, { inputs: [[3, 2]], attrs: { axis: -1 } }],
+    badAttrs: [{ axis: 4 }, { axis: 'rows' }],
+  },
+});
+
+/** Attrs of {@link takeAlongAxis}: the axis the indices address (default −1). */
+export interface AlongAxisAttrs {
+  readonly axis: number;
+}
+
+/** Attrs of {@link scatterAddAlongAxis}: the axis, and its size in the output. */
+export interface ScatterAlongAxisAttrs {
+  readonly axis: number;
+  readonly size: number;
+}
+
+/** indices must match x's shape on every axis but `axis` (NumPy's take_along_axis without broadcasting). */
+const inferAlong = (x: Shape, indices: Shape, axis: number, what: string): Either<ShapeError, number> => {
+  if (x.length !== indices.length) return mismatch(`${what}: indices have rank ${indices.length}, x has rank ${x.length}`);
+  const a = axisIn(axis, x.length);
+  if (isLeft(a)) return a;
+  for (let d = 0; d < x.length; d++) {
+    if (d !== a.right && x[d] !== indices[d]) return mismatch(`${what}: indices ${fmt(indices)} and x ${fmt(x)} differ on axis ${d} (only axis ${a.right} may differ)`);
+  }
+  return a;
+};
+
+/**
+ * Picks, along `axis`, the elements that `indices` (integers as floats, negative counting
+ * from the end) name, keeping every other axis aligned: NumPy's `take_along_axis`. The
+ * output has the indices' shape. Differentiable in x (the VJP scatter-adds back); no gradient
+ * to the indices. With {@link argsort} it sorts: `takeAlongAxis(x, argsort(x))`.
+ *
+ * @example
+ * takeAlongAxis(tensor([[10, 30, 20]]), tensor([[1, 2]]), { axis: 1 }) // [[30, 20]]
+ */
+export const takeAlongAxis: Op<AlongAxisAttrs> = defineOp({
+  name: 'ops.takeAlongAxis',
+  kind: 'movement',
+  attrs: withDefaults({ axis: t.number }, { axis: -1 }),
+  arity: 2,
+  infer: ([x, i], { axis }) => {
+    const a = inferAlong(x.shape, i.shape, axis, 'takeAlongAxis');
+    return isLeft(a) ? a : right({ shape: i.shape, dtype: x.dtype });
+  },
+  forward: ([x, indices], attrs, out) => {
+    const ax = axisIn(attrs.axis, x.shape.length), a = isLeft(ax) ? 0 : ax.right;
+    const n = x.shape[a], m = indices.shape[a];
+    const outer = sizeOf(x.shape.slice(0, a)), inner = sizeOf(x.shape.slice(a + 1));
+    const idx = resolveIndices(indices, n, 'ops.takeAlongAxis', [x.shape, indices.shape], attrs);
+    const d = x.data, o = allocate(out.dtype, idx.length);
+    for (let p = 0; p < outer; p++) {
+      for (let j = 0; j < m; j++) {
+        for (let q = 0; q < inner; q++) {
+          const at = (p * m + j) * inner + q;
+          o[at] = d[(p * n + idx[at]) * inner + q];
+        }
+      }
+    }
+    return o;
+  },
+  // ∂takeAlongAxis = (g scatter-added back at the indices, none)
+  vjp: ({ inputs: [x, indices], cotangent: g, attrs: { axis } }) => {
+    const a = axis < 0 ? axis + x.shape.length : axis;
+    return [scatterAddAlongAxis(g, indices, { axis: a, size: x.shape[a] }), null];
+  },
+  jvp: ({ inputs: [, indices], tangents: [tx], attrs }) => (tx === null ? null : takeAlongAxis(tx, indices, attrs)),
+  conformance: {
+    cases: [
+      { inputs: [[2, 4], tensor([[3, 0], [1, 1]])], attrs: { axis: 1 } },
+      { inputs: [[3, 2], tensor([[2, 0], [0, 1], [2, 2], [1, 0]])], attrs: { axis: 0 } },
+    ],
+    badAttrs: [{ axis: 3 }],
+  },
+});
+
+/**
+ * The transpose of {@link takeAlongAxis} (and its VJP): zeros with `size` entries along
+ * `axis`, into which each element of `updates` is added at the position `indices` names
+ * (repeats accumulate).
+ *
+ * @example
+ * scatterAddAlongAxis(tensor([[1, 2]]), tensor([[2, 2]]), { axis: 1, size: 3 }) // [[0, 0, 3]]
+ */
+export const scatterAddAlongAxis: Op<ScatterAlongAxisAttrs> = defineOp({
+  name: 'ops.scatterAddAlongAxis',
+  kind: 'opaque',
+  attrs: t.type({ axis: t.number, size: t.refinement(t.number, (n) => isInt(n) && n >= 0, 'non-negative integer') }),
+  arity: 2,
+  infer: ([u, i], { axis, size }) => {
+    if (!shapesEqual(u.shape, i.shape)) return mismatch(`updates ${fmt(u.shape)} and indices ${fmt(i.shape)} must have one shape`);
+    const a = axisIn(axis, u.shape.length);
+    if (isLeft(a)) return a;
+    return right({ shape: u.shape.map((d, k) => (k === a.right ? size : d)), dtype: u.dtype });
+  },
+  forward: ([u, indices], attrs, out) => {
+    const ax = axisIn(attrs.axis, u.shape.length), a = isLeft(ax) ? 0 : ax.right;
+    const n = attrs.size, m = u.shape[a];
+    const outer = sizeOf(u.shape.slice(0, a)), inner = sizeOf(u.shape.slice(a + 1));
+    const idx = resolveIndices(indices, n, 'ops.scatterAddAlongAxis', [u.shape, indices.shape], attrs);
+    const d = u.data, o = allocate(out.dtype, sizeOf(out.shape));
+    for (let p = 0; p < outer; p++) {
+      for (let j = 0; j < m; j++) {
+        for (let q = 0; q < inner; q++) {
+          const at = (p * m + j) * inner + q;
+          o[(p * n + idx[at]) * inner + q] += d[at];
+        }
+      }
+    }
+    return o;
+  },
+  // ∂scatterAddAlongAxis = (g taken at the indices, none)
+  vjp: ({ inputs: [, indices], cotangent: g, attrs: { axis } }) => [takeAlongAxis(g, indices, { axis }), null],
+  jvp: ({ inputs: [, indices], tangents: [tu], attrs }) => (tu === null ? null : scatterAddAlongAxis(tu, indices, attrs)),
+  conformance: {
+    cases: [{ inputs: [[2, 2], tensor([[2, 2], [0, 1]])], attrs: { axis: 1, size: 3 } }],
+    badAttrs: [{ axis: 1 }, { axis: 1, size: -2 }],
+  },
+});
+
+/**
+ * Repeats the whole of x `reps[d]` times along each axis, like NumPy's tile (reps shorter
+ * than the rank count from the last axis). Made of reshape and broadcastTo, so it
+ * differentiates with them.
+ *
+ * @example
+ * tile(tensor([1, 2]), { reps: [2] })          // [1, 2, 1, 2]
+ * tile(tensor([[1, 2]]), { reps: [2, 1] })     // [[1, 2], [1, 2]]
+ */
+export const tile = (x: Tensor, attrs: { readonly reps: readonly number[] }): Tensor => {
+  const { reps } = attrs;
+  if (!Array.isArray(reps) || !reps.every((r) => isInt(r) && r >= 0)) {
+    throw new ChainruleError('BadAttrs', `tile: reps must be non-negative integers, got ${JSON.stringify(reps)}`, { op: 'ops.tile', shapes: [x.shape], attrs });
+  }
+  const rank = Math.max(x.shape.length, reps.length);
+  const shape = [...Array(rank - x.shape.length).fill(1), ...x.shape];
+  const r = [...Array(rank - reps.length).fill(1), ...reps];
+  const spread = reshape(x, { shape: shape.flatMap((n) => [1, n]) });
+  const grown = broadcastTo(spread, { shape: shape.flatMap((n, d) => [r[d], n]) });
+  return reshape(grown, { shape: shape.map((n, d) => n * r[d]) });
+};
+
+/**
+ * Repeats each element `repeats` times along `axis` (default: x flattened), like NumPy's
+ * repeat with one count. Made of reshape and broadcastTo.
+ *
+ * @example
+ * repeat(tensor([1, 2]), { repeats: 2 })                    // [1, 1, 2, 2]
+ * repeat(tensor([[1, 2], [3, 4]]), { repeats: 2, axis: 0 }) // [[1, 2], [1, 2], [3, 4], [3, 4]]
+ */
+export const repeat = (x: Tensor, attrs: { readonly repeats: number; readonly axis?: number }): Tensor => {
+  const { repeats, axis } = attrs;
+  const where = { op: 'ops.repeat', shapes: [x.shape], attrs };
+  if (!isInt(repeats) || repeats < 0) throw new ChainruleError('BadAttrs', `repeat: repeats must be a non-negative integer, got ${JSON.stringify(repeats)}`, where);
+  const flat = axis === undefined ? reshape(x, { shape: [-1] }) : x;
+  const a = axisIn(axis ?? 0, flat.shape.length);
+  if (isLeft(a)) throw new ChainruleError('BadAttrs', `repeat: ${a.left.message}`, where);
+  const s = flat.shape, k = a.right;
+  const split = [...s.slice(0, k + 1), 1, ...s.slice(k + 1)];
+  const grown = broadcastTo(reshape(flat, { shape: split }), { shape: [...s.slice(0, k + 1), repeats, ...s.slice(k + 1)] });
+  return reshape(grown, { shape: s.map((n, d) => (d === k ? n * repeats : n)) });
+};
