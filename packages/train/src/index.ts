@@ -21,7 +21,8 @@ export { mnistFromRaw, mnistSplit, MNIST_PIXELS, type MnistDigitFile, type Mnist
 export { meanSoftmaxCrossEntropy, meanSquaredError, lossFunction, type LossFn, type LossName } from './loss.js';
 export { accuracy, confusionMatrix, predictClasses, trueClasses, evaluate, type Metrics, type ConfusionMatrix, type EvaluateOptions } from './metrics.js';
 export {
-  CHECKPOINT_FORMAT, CHECKPOINT_VERSION, makeCheckpoint, encodeCheckpoint, serializeCheckpoint, decodeCheckpoint, checkpointError,
+  CHECKPOINT_FORMAT, CHECKPOINT_VERSION, makeCheckpoint, encodeCheckpoint, serializeCheckpoint, decodeCheckpoint, checkpointError, checkpointChecksum,
   type Checkpoint, type CheckpointJson, type CheckpointConfig, type CheckpointError, type MakeCheckpointOptions,
 } from './checkpoint.js';
+export { crc32 } from './checksum.js';
 export { treeCodec, historyCodec, metricsCodec, numberOrNull, eventToJson, type TreeJson, type EventJsonOptions } from './json.js';
