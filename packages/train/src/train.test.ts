@@ -147,8 +147,39 @@ describe('train: failures', () => {
     const run$ = train({ model: mlp({ sizes: [2, 8, 2] }), data: spirals({ perClass: 40 }), optimizer: sgd({ learningRate: 1e39 }), epochs: 5, batchSize: 8 });
     const err = await collect(run$).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainError);
-    expect(err).toMatchObject({ code: 'NonFiniteLoss', epoch: 1 });
-    expect((err as TrainError).message).toMatch(/the loss became (NaN|Infinity).*\(epoch 1, step \d+\)/);
+    // lr 1e39 overflows float32: the first update already makes the weights infinite or NaN
+    expect(err).toMatchObject({ code: 'NonFiniteLoss', epoch: 1, step: 1 });
+    expect((err as TrainError).message).toMatch(/the update made params\[\d\]\.[wb] (NaN|-?Infinity) \(the loss was \d.*\(epoch 1, step 1\)/);
+  });
+
+  it('names the step whose update produced the NaN, not the next one whose loss shows it', async () => {
+    // the learning rate jumps to 1e39 after step 3: step 4's loss is still finite, its update is not
+    const control$ = new Subject<Control>();
+    const seen: StepEvent[] = [];
+    const run$ = train(xorConfig({ epochs: 10, control$ })).pipe(
+      tap((e) => {
+        if (e.type !== 'step') return;
+        seen.push(e);
+        if (e.step === 3) control$.next({ type: 'setLearningRate', learningRate: 1e39 });
+      }),
+    );
+    const err = await collect(run$).catch((e: unknown) => e);
+    expect(seen.map((e) => e.step)).toEqual([1, 2, 3]);
+    expect(err).toMatchObject({ code: 'NonFiniteLoss', step: 4, epoch: 2 });
+    const finiteLoss = /the loss was (\S+)\)/.exec((err as Error).message)?.[1];
+    expect(Number.isFinite(Number(finiteLoss))).toBe(true);
+  });
+
+  it("with nanPolicy 'skip', an update that would make the params non-finite is skipped too", async () => {
+    const control$ = new Subject<Control>();
+    const events = await collect(
+      train(xorConfig({ epochs: 3, control$, nanPolicy: 'skip' })).pipe(
+        tap((e) => e.type === 'step' && e.step === 2 && control$.next({ type: 'setLearningRate', learningRate: 1e39 })),
+      ),
+    );
+    const all = steps(events);
+    expect(all.map((e) => e.skipped)).toEqual([false, false, true, true, true, true]);
+    for (const e of all.slice(2)) expect(e.params).toBe(all[1].params);
   });
 
   // One example has a NaN feature: exactly the batches holding it give a NaN loss.

@@ -1,7 +1,7 @@
 // The trainer: a cold Observable that runs one jitted training step per scheduler task and reports each as an event.
 
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { Tensor, flatten, jit, treeKey, valueAndGrad, type Executor } from '@chainrule/core';
+import { Tensor, flatten, jit, treeKey, treePaths, valueAndGrad, type Executor } from '@chainrule/core';
 import { checkModelParams, type Model, type Params } from '@chainrule/nn';
 import { applyUpdates, currentLearningRate, setLearningRate, type GradientTransformation } from '@chainrule/optim';
 import { batchAt, batchCount, epochOrder, runKeys, type Dataset } from './dataset.js';
@@ -41,7 +41,7 @@ export interface TrainConfig {
   readonly resume?: TrainState;
   /** Default 'softmaxCrossEntropy' (mean over the batch). */
   readonly loss?: LossName | LossFn;
-  /** On a NaN or infinite loss: end with an error (default) or skip the batch. */
+  /** On a NaN or infinite loss, or an update that would make a param NaN or infinite: end with an error (default) or skip the batch. */
   readonly nanPolicy?: 'error' | 'skip';
   /** Pause, resume, stop, set the learning rate. */
   readonly control$?: Observable<Control>;
@@ -148,6 +148,18 @@ const meanFinite = (xs: readonly number[], from: number, to: number): number => 
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The path and value of the first NaN or infinite element of a pytree's tensors, if any. */
+const firstNonFinite = (tree: unknown): { readonly path: string; readonly value: number } | undefined => {
+  const [leaves, def] = flatten(tree);
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i];
+    if (!(leaf instanceof Tensor)) continue;
+    const d = leaf.data;
+    for (let j = 0; j < d.length; j++) if (!Number.isFinite(d[j])) return { path: treePaths(def, 'params')[i], value: d[j] };
+  }
+  return undefined;
+};
+
 /**
  * Trains a model and reports it as a cold Observable of {@link TrainEvent}s: a `step` event
  * per batch, an `epoch` event per epoch, then one `done` event with the final state.
@@ -158,7 +170,8 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
  * - The step (loss, gradient and optimizer update) is one `jit`-ted function, traced on the
  *   first step and reused for the whole run.
  * - Failures end the Observable with a {@link TrainError} naming the epoch and step: a NaN or
- *   infinite loss (`NonFiniteLoss`, unless `nanPolicy: 'skip'`), an exception in the model,
+ *   infinite loss, or an update that makes a param NaN or infinite (`NonFiniteLoss`, naming
+ *   the step whose loss or update it was, unless `nanPolicy: 'skip'`), an exception in the model,
  *   loss or optimizer (`StepFailed`, with the original as `cause`), a bad config or control.
  *
  * @example
@@ -287,9 +300,13 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
         fail(new TrainError('StepFailed', `the training step threw: ${messageOf(err)}`, where(), err));
         return;
       }
-      const skipped = !Number.isFinite(loss);
+      // The params going in are finite (checked when they came out of the previous step), so a
+      // non-finite loss or update is this step's doing: name this step, not the next one.
+      const badParam = Number.isFinite(loss) ? firstNonFinite(out[0]) : undefined;
+      const skipped = !Number.isFinite(loss) || badParam !== undefined;
       if (skipped && nanPolicy === 'error') {
-        fail(new TrainError('NonFiniteLoss', `the loss became ${loss}; lower the learning rate, check the data, or set nanPolicy: 'skip'`, where()));
+        const what = badParam === undefined ? `the loss became ${loss}` : `the update made ${badParam.path} ${badParam.value} (the loss was ${loss})`;
+        fail(new TrainError('NonFiniteLoss', `${what}; lower the learning rate, check the data, or set nanPolicy: 'skip'`, where()));
         return;
       }
       if (!skipped) {
