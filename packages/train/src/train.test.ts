@@ -7,7 +7,7 @@ import { tensor, type Tensor } from '@chainrule/core';
 import { mlp } from '@chainrule/nn';
 import { sgd } from '@chainrule/optim';
 import { countingExecutor, xorConfig } from '../test/helpers.js';
-import { batchCount, dataset, epochOrder, spirals, train, TrainError, type Control, type DoneEvent, type StepEvent, type TrainEvent } from './index.js';
+import { batchCount, dataset, epochOrder, evaluate, spirals, train, TrainError, validationSplit, type Control, type DoneEvent, type StepEvent, type TrainEvent } from './index.js';
 
 const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const letters = (run$: Observable<TrainEvent>) => run$.pipe(map((e) => e.type[0]));
@@ -139,6 +139,40 @@ describe('train: on the real event loop', () => {
     expect(s1.params).not.toBe(s2.params);
     expect(Object.isFrozen(s1.params)).toBe(true);
     expect(() => ((s1.params as unknown as unknown[])[0] = 1)).toThrow();
+  });
+});
+
+describe('train: validationFraction', () => {
+  it('never trains on the held-out examples and validates on exactly them', async () => {
+    // Every row the split holds out gets a NaN feature: training on one would end the run
+    // with NonFiniteLoss; validating on them gives a NaN validation loss.
+    const base = spirals({ perClass: 30, seed: 3 });
+    const { validation: held } = validationSplit(base, { fraction: 0.25, seed: 7 });
+    const heldRows = new Set<string>();
+    for (let i = 0; i < held.size; i++) heldRows.add(`${held.x.data[2 * i]},${held.x.data[2 * i + 1]}`);
+    const x = Float32Array.from(base.x.data);
+    for (let i = 0; i < base.size; i++) if (heldRows.has(`${x[2 * i]},${x[2 * i + 1]}`)) x[2 * i] = NaN;
+    const poisoned = dataset(tensor(x, { shape: [base.size, 2] }), base.y, { numClasses: 2, name: 'poisoned' });
+    const events = await collect(train({ model: mlp({ sizes: [2, 8, 2] }), data: poisoned, validationFraction: 0.25, seed: 7, optimizer: sgd({ learningRate: 0.1 }), epochs: 4, batchSize: 5 }));
+    const all = steps(events);
+    expect(all).toHaveLength(4 * ((base.size - held.size) / 5));
+    expect(all.every((e) => Number.isFinite(e.loss))).toBe(true);
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs).toHaveLength(4);
+    for (const e of epochs) expect(e.validation!.loss).toBeNaN();
+    // on clean data, the validation metrics are those of the held-out rows
+    const model = mlp({ sizes: [2, 8, 2] });
+    const clean = await collect(train({ model, data: base, validationFraction: 0.25, seed: 7, optimizer: sgd({ learningRate: 0.1 }), epochs: 2, batchSize: 5 }));
+    const done = clean[clean.length - 1] as DoneEvent;
+    expect(done.history.epochs[1].validation!.loss).toBeCloseTo(evaluate(done.params, model, held).loss, 6);
+    expect(done.history.epochs[1].validation!.loss).toBeGreaterThan(0);
+  });
+
+  it('rejects a bad fraction, both validation options, and a batch larger than what is left', async () => {
+    const bad = (overrides: Parameters<typeof xorConfig>[0]) => collect(train(xorConfig(overrides))).catch((e: TrainError) => `${e.code} ${e.message}`);
+    expect(await bad({ validationFraction: 1 })).toMatch(/BadConfig: validationFraction must be a number in \(0, 1\), got 1/);
+    expect(await bad({ validationFraction: 0.5, validation: xorConfig().data })).toMatch(/either validation or validationFraction/);
+    expect(await bad({ validationFraction: 0.5, batchSize: 3 })).toMatch(/batchSize 3 is larger than the 2 examples of xor left after holding out 2 for validation/);
   });
 });
 
