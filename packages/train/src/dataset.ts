@@ -144,6 +144,15 @@ export const trainTestSplit = (ds: Dataset, options: SplitOptions): { readonly t
 /** The stream of a seed that {@link validationSplit} draws from. */
 const VALIDATION_STREAM = 0x76616c; // 'val'
 
+/**
+ * How many of `size` examples {@link validationSplit} holds out for `fraction`: rounded, at
+ * least one, and at least one left to train on.
+ *
+ * @example
+ * validationCount(8000, 0.1) // 800
+ */
+export const validationCount = (size: number, fraction: number): number => Math.min(size - 1, Math.max(1, Math.round(size * fraction)));
+
 /** Options of {@link validationSplit}. */
 export interface ValidationSplitOptions {
   /** Fraction of the examples held out, in (0, 1); rounded to whole examples, at least one each side. */
@@ -167,7 +176,7 @@ export const validationSplit = (ds: Dataset, options: ValidationSplitOptions): {
   if (!(typeof fraction === 'number' && fraction > 0 && fraction < 1)) throw new ChainruleError('BadArgument', `validationSplit: fraction must be a number in (0, 1), got ${String(fraction)}`);
   if (!Number.isInteger(seed)) throw new ChainruleError('BadArgument', `validationSplit: seed must be an integer, got ${String(seed)}`);
   if (ds.size < 2) throw new ChainruleError('BadArgument', `validationSplit: ${ds.name} has ${ds.size} example(s); holding some out needs at least 2`);
-  const held = Math.min(ds.size - 1, Math.max(1, Math.round(ds.size * fraction)));
+  const held = validationCount(ds.size, fraction);
   const p = permutation(foldIn(key(seed), VALIDATION_STREAM), ds.size);
   const sorted = (a: Int32Array): Int32Array => a.slice().sort();
   return {

@@ -13,7 +13,7 @@ export { sampleEvery } from './operators/sample-every.js';
 export { throttleSteps } from './operators/throttle-steps.js';
 export { earlyStopping, type EarlyStoppingOptions, type Monitor } from './operators/early-stopping.js';
 export {
-  dataset, subset, take, shuffle, trainTestSplit, validationSplit, runKeys, epochOrder, batches, batchAt, batchCount, gatherRows,
+  dataset, subset, take, shuffle, trainTestSplit, validationSplit, validationCount, runKeys, epochOrder, batches, batchAt, batchCount, gatherRows,
   type Dataset, type DatasetOptions, type SplitOptions, type ValidationSplitOptions, type Batch, type BatchOptions,
 } from './dataset.js';
 export { xor, spirals, moons, circles, type SpiralsOptions, type MoonsOptions, type CirclesOptions } from './synthetic.js';
