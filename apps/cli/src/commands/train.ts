@@ -147,12 +147,13 @@ const CHECKPOINT_INTERVAL_MS = 2000;
  * Writes checkpoints to one file, one at a time and atomically (the previous file stays
  * whole until the new one replaces it). Epoch checkpoints closer together than
  * CHECKPOINT_INTERVAL_MS are skipped, except the latest one waiting; `final` always writes.
- * `written` is the last checkpoint that reached the file, so nothing names a file that was
- * not written.
+ * `written` is the last checkpoint whose save returned and `saving` the one being saved
+ * now (the file holds it once its rename is done), so nothing names a file that was not written.
  */
 const checkpointWriter = (path: string, note: (message: string) => void) => {
   let pending: Checkpoint | undefined;
   let written: Checkpoint | undefined;
+  let saving: Checkpoint | undefined;
   let lastWrite = -Infinity;
   let writing: Promise<void> = Promise.resolve();
   let busy = false;
@@ -162,7 +163,9 @@ const checkpointWriter = (path: string, note: (message: string) => void) => {
       const c = pending;
       pending = undefined;
       lastWrite = performance.now();
+      saving = c;
       const r = await saveCheckpoint(path, c);
+      saving = undefined;
       if (isLeft(r)) note(`warning: checkpoint not saved to ${path}: ${r.left.message}`);
       else written = c;
     }
@@ -176,11 +179,23 @@ const checkpointWriter = (path: string, note: (message: string) => void) => {
     },
     flush: (): Promise<void> => writing,
     written: (): Checkpoint | undefined => written,
+    saving: (): Checkpoint | undefined => saving,
   };
 };
 
-/** What the checkpoint file holds, for a message: `<path> holds the checkpoint of epoch 3 (step 750)`. */
-const holds = (path: string, c: Checkpoint): string => `${path} holds the checkpoint of epoch ${c.state.history.epochs.length} (step ${c.state.step})`;
+const epochAndStep = (c: Checkpoint): string => `epoch ${c.state.history.epochs.length} (step ${c.state.step})`;
+
+/**
+ * What the checkpoint file holds, for a message, or undefined when nothing reached it:
+ * `<path> holds the checkpoint of epoch 3 (step 750)`; while a save runs, the file holds the
+ * previous checkpoint or, once the save's rename is done, the new one.
+ */
+const holds = (path: string, written: Checkpoint | undefined, saving: Checkpoint | undefined): string | undefined => {
+  if (saving === undefined) return written === undefined ? undefined : `${path} holds the checkpoint of ${epochAndStep(written)}`;
+  return written === undefined
+    ? `${path} holds the checkpoint of ${epochAndStep(saving)} if its save got through, else nothing`
+    : `${path} holds the checkpoint of ${epochAndStep(written)}, or of ${epochAndStep(saving)} if its save got through`;
+};
 
 /**
  * Runs `chainrule train` with decoded flags and returns the exit code. Before training it
@@ -243,10 +258,7 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
     saver.save(c, final);
     return c;
   };
-  const written = (): string | undefined => {
-    const c = saver?.written();
-    return c === undefined ? undefined : holds(out!, c);
-  };
+  const written = (): string | undefined => (saver === undefined ? undefined : holds(out!, saver.written(), saver.saving()));
 
   const control$ = new Subject<Control>();
   let interrupted = false;
