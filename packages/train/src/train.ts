@@ -17,7 +17,7 @@ import { macrotaskScheduler } from './scheduler.js';
  * @example
  * const config: TrainConfig = {
  *   model: mlp({ sizes: [784, 128, 10], activation: 'sigmoid' }),
- *   data: train, validation: test,
+ *   data: train, validationFraction: 0.1, // validate on 10% of train, keep test for the end
  *   optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }),
  *   epochs: 6, batchSize: 32, seed: 0,
  * }
