@@ -82,7 +82,7 @@ export const estimateMemory = (run: RunConfig, model: Model, options: { readonly
 };
 
 /**
- * Bytes as text with a binary-free unit (1 kB = 1000 B).
+ * Bytes as text in decimal units (1 kB = 1000 B).
  *
  * @example
  * bytesText(1.8e12) // '1.8 TB'
