@@ -15,6 +15,9 @@ import { benchCommand } from './commands/bench.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
+/** The commands defined below, and commander's own `help`. */
+const COMMANDS: readonly string[] = ['train', 'eval', 'predict', 'inspect', 'bench', 'help'];
+
 const mnist = PRESETS.mnist;
 const MAIN_JOB = `With no command, trains the seed's network (784 → ${mnist.hidden.join(' → ')} ${mnist.activation} → 10, softmax
 cross-entropy, SGD with momentum ${mnist.momentum}, lr ${mnist.learningRate}, batch ${mnist.batchSize}, ${mnist.epochs} epochs) on MNIST
@@ -54,13 +57,19 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
     });
   };
 
+  // A first word that names no command is a typo (`chainrule trian`), not operands of the
+  // default command: then train is not the default, and commander reports the unknown
+  // command with the nearest name.
+  const first = argv[0];
+  const isDefault = first === undefined || first.startsWith('-') || COMMANDS.includes(first);
   program
-    .command('train', { isDefault: true })
+    .command('train', { isDefault })
     .summary('Train a network and print its test accuracy (the default command).')
     .description(`Train a network and print its test accuracy. ${MAIN_JOB}`)
     .option('--dataset <name>', `${DATASETS.join(' | ')} (default mnist)`)
     .option('--train-size <n>', 'training examples (default: mnist 8000, synthetic 240–320)')
     .option('--test-size <n>', 'test examples (default: mnist 2000, synthetic 60–80)')
+    .option('--val-fraction <f>', 'hold out this fraction of the training examples as a validation set, measured after every epoch (default: none; the test set is measured once, at the end)')
     .option('--model <kind>', `${MODELS.join(' | ')}: a dense network, or conv2d + max pooling for MNIST (default mlp)`)
     .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default: mnist 128)')
     .option('--activation <name>', `${ACTIVATIONS.join(' | ')} for hidden layers (default: mnist sigmoid)`)
@@ -74,7 +83,7 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
     .option('--batch-size <n>', 'examples per step (default: mnist 32)')
     .option('--seed <n>', 'seed of the initial weights and the shuffling (default 0)')
     .option('--data-seed <n>', 'seed of the train/test split and of synthetic data (default 0)')
-    .option('--out <file>', 'write a checkpoint after every epoch and at the end')
+    .option('--out <file>', 'write a checkpoint after every epoch and at the end (checked to be writable before training)')
     .option('--resume <file>', 'continue the run saved in this checkpoint')
     .option('--json', 'print the event stream as JSON lines')
     .action(start('train', trainFlagsCodec, (f) => trainCommand(f, io)));
@@ -83,7 +92,7 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
     .command('eval')
     .description('Evaluate a checkpoint on its test split: loss, accuracy, confusion matrix.')
     .argument('<checkpoint>', 'a checkpoint written by chainrule train --out')
-    .option('--split <which>', 'test | train (default test)')
+    .option('--split <which>', 'test | train | validation (default test; train: the examples trained on)')
     .option('--json', 'print one JSON object')
     .action((path: string, opts: Record<string, unknown>) => start('eval', evalFlagsCodec, (f) => evalCommand(path, f, io))(opts));
 

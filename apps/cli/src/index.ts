@@ -3,7 +3,7 @@
 export { run } from './cli.js';
 export { processIo, type Io, type OutStream } from './io.js';
 export { decodeFlags, flagName, intFlag, numberFlag, sizesFlag, choiceFlag, type NumberBounds } from './flags.js';
-export { PRESETS, CNN_PRESET, DATASETS, OPTIMIZERS, SCHEDULES, ACTIVATIONS, MODELS, loadSplit, buildNetwork, makeOptimizer, type Preset, type DataConfig, type OptimizerConfig, type DatasetName, type OptimizerName, type ScheduleName, type Split } from './setup.js';
+export { PRESETS, CNN_PRESET, DATASETS, OPTIMIZERS, SCHEDULES, ACTIVATIONS, MODELS, loadSplit, datasetShape, buildNetwork, makeOptimizer, type Preset, type DataConfig, type OptimizerConfig, type DatasetName, type OptimizerName, type ScheduleName, type Split } from './setup.js';
 export { runConfigCodec, decodeRunConfig, type RunConfig } from './run-config.js';
 export { plainReporter, jsonReporter, progressReporter, epochLine, summaryLine, percent, type Reporter, type TrainSummary } from './report.js';
 export { EXIT, trainCommand, planTraining, resumePlan, trainFlagsCodec, type TrainFlags, type TrainPlan } from './commands/train.js';
@@ -12,3 +12,4 @@ export { predictCommand, predictFlagsCodec, parseExamples, type PredictFlags } f
 export { inspectCommand, inspectFlagsCodec, graphText, type InspectFlags } from './commands/inspect.js';
 export { benchCommand, benchEntry } from './commands/bench.js';
 export { openCheckpoint, type OpenedCheckpoint } from './checkpoint-file.js';
+export { estimateMemory, memoryProblem, availableMemory, bytesText, type MemoryEstimate, type MemoryPart } from './memory.js';

@@ -14,13 +14,16 @@ export interface RunConfig {
   readonly optimizer: OptimizerConfig;
 }
 
-const dataConfigCodec = t.type({
-  dataset: choiceFlag(DATASETS),
-  trainSize: intFlag(1),
-  testSize: intFlag(1),
-  seed: intFlag(0),
-  image: t.boolean,
-});
+const dataConfigCodec = t.intersection([
+  t.type({
+    dataset: choiceFlag(DATASETS),
+    trainSize: intFlag(1),
+    testSize: intFlag(1),
+    seed: intFlag(0),
+    image: t.boolean,
+  }),
+  t.partial({ valFraction: numberFlag({ above: 0, below: 1 }) }),
+]);
 
 const optimizerConfigCodec = t.intersection([
   t.type({

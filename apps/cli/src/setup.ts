@@ -1,6 +1,6 @@
 // Turns decoded flags into the things a training needs: the data split, the model and the optimizer.
 
-import { circles, moons, spirals, trainTestSplit, xor, mnistSplit, type Dataset } from '@chainrule/train';
+import { MNIST_PIXELS, circles, moons, spirals, trainTestSplit, validationSplit, xor, mnistSplit, type Dataset } from '@chainrule/train';
 import { loadMnist } from '@chainrule/train/node';
 import { cnn, mlp, type Model, type ActivationName } from '@chainrule/nn';
 import { adam, adamw, cosineDecay, rmsprop, sgd, type GradientTransformation, type OptimizerState } from '@chainrule/optim';
@@ -35,6 +35,8 @@ export interface DataConfig {
   readonly seed: number;
   /** MNIST as 28×28×1 images (for the CNN) rather than 784 flat pixels. */
   readonly image: boolean;
+  /** Fraction of the training examples held out as the validation set (`--val-fraction`); absent: none. */
+  readonly valFraction?: number;
 }
 
 /** An optimizer as JSON: name and hyper-parameters. */
@@ -91,20 +93,41 @@ export const PRESETS: Readonly<Record<DatasetName, Preset>> = {
  */
 export const CNN_PRESET = { filters: [16, 32], epochs: 6, learningRate: 0.05, schedule: 'cosine' } as const;
 
-/** A train/test split of a dataset. */
+/** A train/test split of a dataset, with the validation set held out of `train` when asked for. */
 export interface Split {
+  /** The examples trained on (without the validation ones). */
   readonly train: Dataset;
   readonly test: Dataset;
+  readonly validation?: Dataset;
 }
 
 /**
- * Loads or generates a dataset and splits it reproducibly. XOR has only its four points, so
- * its test set is its training set.
+ * Shape of one example and number of classes of a dataset, known without loading it.
+ *
+ * @example
+ * datasetShape({ dataset: 'mnist', trainSize: 8000, testSize: 2000, seed: 0, image: true }) // { featureShape: [28, 28, 1], classes: 10 }
+ */
+export const datasetShape = (c: DataConfig): { readonly featureShape: readonly number[]; readonly classes: number } =>
+  c.dataset === 'mnist' ? { featureShape: c.image ? [28, 28, 1] : [MNIST_PIXELS], classes: 10 } : { featureShape: [2], classes: 2 };
+
+/**
+ * Loads or generates a dataset and splits it reproducibly; with `valFraction`, holds that
+ * fraction of the training examples out as the validation set (train's `validationSplit`,
+ * seeded by the data seed), so validation never looks at the test set. XOR has only its four
+ * points, so its test set is its training set.
  *
  * @example
  * const { train, test } = await loadSplit({ dataset: 'moons', trainSize: 240, testSize: 60, seed: 0, image: false })
+ * const { validation } = await loadSplit({ dataset: 'mnist', trainSize: 8000, testSize: 2000, seed: 0, image: false, valFraction: 0.1 }) // 800 of the 8000
  */
 export const loadSplit = async (c: DataConfig): Promise<Split> => {
+  const split = await trainAndTest(c);
+  if (c.valFraction === undefined) return split;
+  const { train, validation } = validationSplit(split.train, { fraction: c.valFraction, seed: c.seed });
+  return { train, test: split.test, validation };
+};
+
+const trainAndTest = async (c: DataConfig): Promise<Split> => {
   switch (c.dataset) {
     case 'mnist':
       return mnistSplit(await loadMnist(), { seed: c.seed, trainSize: c.trainSize, testSize: c.testSize, image: c.image });

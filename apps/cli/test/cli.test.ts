@@ -1,14 +1,14 @@
 // End-to-end tests of the built `chainrule` executable, run as a child process.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { NEVER, Subject } from 'rxjs';
-import { decodeCheckpoint } from '@chainrule/train';
+import { checkpointChecksum, decodeCheckpoint } from '@chainrule/train';
 import { run } from '../src/cli.js';
 import type { Io } from '../src/io.js';
 
@@ -57,6 +57,11 @@ describe('flag validation', () => {
     [['predict', 'x.json', '--count', '0'], '--count: expected an integer ≥ 1'],
     [['inspect', '--batch-size', '-1'], '--batch-size: expected an integer ≥ 1'],
     [['train', '--model', 'cnn', '--dataset', 'moons'], '--model cnn needs --dataset mnist'],
+    [['train', '--val-fraction', '1'], "--val-fraction: expected a number > 0 and < 1, got '1'"],
+    [['train', '--dataset', 'xor', '--val-fraction', '0.5'], '--val-fraction: xor has only its 4 points'],
+    [['train', '--dataset', 'moons', '--train-size', '20', '--val-fraction', '0.5', '--batch-size', '12'], '--batch-size: 12 is larger than the training set (10 examples after --val-fraction 0.5)'],
+    [['trian'], "unknown command 'trian'\n(Did you mean train?)"],
+    [['evl', 'x.json'], "unknown command 'evl'\n(Did you mean eval?)"],
   ])('%j exits with 2 and names the problem', async (args, message) => {
     const r = await runInProcess(args);
     expect(r.code).toBe(2);
@@ -97,7 +102,8 @@ describe('train --json on xor, then eval and predict on its checkpoint', () => {
     expect(typeof step.accuracy).toBe('number');
     expect(step).not.toHaveProperty('params');
     const epoch = lines.find((l) => l.type === 'epoch')!;
-    expect(epoch).toMatchObject({ epoch: 1, metrics: { accuracy: expect.any(Number) }, validation: { accuracy: expect.any(Number) } });
+    expect(epoch).toMatchObject({ epoch: 1, metrics: { accuracy: expect.any(Number) } });
+    expect(epoch).not.toHaveProperty('validation'); // no --val-fraction, and the test set is not a validation set
   });
 
   it('learns xor: the loss falls and the four points are classified', () => {
@@ -109,6 +115,12 @@ describe('train --json on xor, then eval and predict on its checkpoint', () => {
   it('wrote a checkpoint that decodes, with the final step count', () => {
     const c = decodeCheckpoint(readFileSync(ckpt, 'utf8'));
     expect(isRight(c) && c.right.state.step).toBe(300);
+  });
+
+  it('eval --split validation on a run without one says so', () => {
+    const r = cli('eval', ckpt, '--split', 'validation');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('was trained without a validation set (train --val-fraction)');
   });
 
   it('eval reports the same accuracy and a confusion matrix of the 4 points', () => {
@@ -157,6 +169,7 @@ describe('train --json on xor, then eval and predict on its checkpoint', () => {
   it('eval on a checkpoint whose dataset cannot be rebuilt ends with one line, not a stack trace', () => {
     const c = JSON.parse(readFileSync(ckpt, 'utf8'));
     c.config.data = { ...c.config.data, dataset: 'mnist', trainSize: 9000, testSize: 5000 };
+    c.checksum = checkpointChecksum(c);
     const odd = path.join(dir, 'odd-split.json');
     writeFileSync(odd, JSON.stringify(c));
     const r = cli('eval', odd);
@@ -182,8 +195,18 @@ describe('plain output (not a terminal)', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
-    lines.slice(0, 3).forEach((l, i) => expect(l).toMatch(new RegExp(`^epoch ${i + 1}/3  loss \\d+\\.\\d+  acc [\\d.]+%  val loss`)));
+    // no validation set unless asked for: the test set is measured once, at the end
+    lines.slice(0, 3).forEach((l, i) => expect(l).toMatch(new RegExp(`^epoch ${i + 1}/3  loss \\d+\\.\\d+  acc [\\d.]+%  [\\d.]+ s$`)));
     expect(lines[3]).toMatch(/^test accuracy [\d.]+% \(loss [\d.]+\) on 60 moons examples, 3 epochs, 45 steps/);
+  });
+
+  it('with --val-fraction, validates after each epoch on examples held out of the training set', () => {
+    // 240 training examples, 48 held out: 192 left, 12 batches of 16 per epoch
+    const r = cli('train', '--dataset', 'moons', '--epochs', '2', '--val-fraction', '0.2');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    lines.slice(0, 2).forEach((l, i) => expect(l).toMatch(new RegExp(`^epoch ${i + 1}/2  loss \\d+\\.\\d+  acc [\\d.]+%  val loss \\d+\\.\\d+  val acc`)));
+    expect(lines[2]).toMatch(/on 60 moons examples, 2 epochs, 24 steps/);
   });
 });
 
@@ -221,16 +244,16 @@ describe('Ctrl-C', () => {
 });
 
 describe('Ctrl-C twice', () => {
-  it('the second one quits at once with 130, saying the checkpoint file holds the last completed checkpoint', async () => {
-    const ckpt = path.join(dir, 'twice.ckpt.json');
+  /** Runs spirals in-process; at an epoch line for which `when` holds, sends two Ctrl-Cs and records what the file held then. */
+  const twice = async (ckpt: string, when: () => boolean) => {
     const interrupts = new Subject<void>();
     let stdout = '', stderr = '';
-    const exits: { code: number; doneWritten: boolean }[] = [];
+    const exits: { code: number; doneWritten: boolean; step: number | undefined }[] = [];
     const io: Io = {
       stdout: {
         write: (s: string) => {
           stdout += s;
-          if (exits.length === 0 && s.includes('"type":"epoch"')) {
+          if (exits.length === 0 && s.includes('"type":"epoch"') && when()) {
             interrupts.next();
             interrupts.next();
           }
@@ -239,15 +262,186 @@ describe('Ctrl-C twice', () => {
       stderr: { write: (s: string) => (stderr += s) },
       interactive: false,
       interrupts,
-      // the real exit ends the process; this one records the call, so the run goes on to its end
+      // the real exit ends the process; this one records the call and the file, so the run goes on to its end
       exit: (code: number) => {
-        exits.push({ code, doneWritten: stdout.includes('"type":"done"') });
+        const onDisk = existsSync(ckpt) ? decodeCheckpoint(readFileSync(ckpt, 'utf8')) : undefined;
+        exits.push({ code, doneWritten: stdout.includes('"type":"done"'), step: onDisk !== undefined && isRight(onDisk) ? onDisk.right.state.step : undefined });
         return undefined as never;
       },
     };
     await run(['train', '--dataset', 'spirals', '--epochs', '1000', '--json', '--out', ckpt], io);
-    expect(exits).toEqual([{ code: 130, doneWritten: false }]);
+    return { exits, stderr };
+  };
+
+  it('before any checkpoint is written, the second one quits with 130 and says none was written', async () => {
+    const ckpt = path.join(dir, 'twice.ckpt.json');
+    const { exits, stderr } = await twice(ckpt, () => true);
+    expect(exits).toEqual([{ code: 130, doneWritten: false, step: undefined }]);
     expect(stderr).toContain('stopping after this step (Ctrl-C again to quit at once)');
-    expect(stderr).toContain(`quit; ${ckpt} holds the last completed checkpoint.`);
+    expect(stderr).toContain(`quit; no checkpoint was written to ${ckpt}.`);
+  });
+
+  it('after one is written, the second one names the epoch and step the file holds', async () => {
+    const ckpt = path.join(dir, 'twice-later.ckpt.json');
+    const { exits, stderr } = await twice(ckpt, () => existsSync(ckpt));
+    expect(exits).toHaveLength(1);
+    const [{ code, step }] = exits;
+    expect(code).toBe(130);
+    expect(step).toBeGreaterThan(0);
+    // spirals: 20 steps per epoch; a save may still be running (the file already renamed)
+    const said = new RegExp(`quit; ${ckpt.replace(/[.]/g, '\\.')} holds the checkpoint of (?:epoch \\d+ \\(step \\d+\\), or of )?epoch ${step! / 20} \\(step ${step}\\)`);
+    expect(stderr).toMatch(said);
   });
 });
+
+describe('--val-fraction with a checkpoint', () => {
+  it('eval rebuilds the same three disjoint parts: 192 trained on, 48 validation, 60 test', () => {
+    const ckpt = path.join(dir, 'moons-val.json');
+    const r = cli('train', '--dataset', 'moons', '--epochs', '2', '--val-fraction', '0.2', '--json', '--out', ckpt);
+    expect(r.code).toBe(0);
+    const lastEpoch = jsonLines(r.stdout).filter((l) => l.type === 'epoch').pop()!;
+    const sizes = Object.fromEntries(
+      (['train', 'validation', 'test'] as const).map((split) => {
+        const e = cli('eval', ckpt, '--split', split, '--json');
+        expect(e.code).toBe(0);
+        const [line] = jsonLines(e.stdout);
+        if (split === 'validation') expect(line.loss).toBeCloseTo((lastEpoch.validation as { loss: number }).loss, 5);
+        return [split, line.examples];
+      }),
+    );
+    expect(sizes).toEqual({ train: 192, validation: 48, test: 60 });
+  });
+});
+
+describe('refused before training (exit 2)', () => {
+  it.each([
+    ['a missing directory', () => path.join(dir, 'no-such-dir', 'x.json'), /the directory .*no-such-dir does not exist/],
+    ['a directory', () => dir, /: it is a directory/],
+    [
+      'a read-only directory',
+      // root writes through file modes: as root, take a file system that refuses everyone
+      () => {
+        if (process.getuid?.() === 0) return '/sys/x.json';
+        const ro = path.join(dir, 'read-only');
+        mkdirSync(ro, { recursive: true });
+        chmodSync(ro, 0o555);
+        return path.join(ro, 'x.json');
+      },
+      /cannot create files in/,
+    ],
+  ])('--out to %s', (_what, target, message) => {
+    const out = target();
+    const r = cli('train', '--dataset', 'moons', '--epochs', '2', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^chainrule train: --out: cannot write a checkpoint to /);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe(''); // nothing trained, no checkpoint named
+  });
+
+  it.each([
+    [['--hidden', '100000000'], /parameters with their gradients and optimizer state [\d.]+ TB \(--hidden/],
+    [['--dataset', 'spirals', '--train-size', '1e9'], /1,000,000,080 examples while loading and splitting [\d.]+ GB \(--train-size/],
+    [['--epochs', '1e15'], /history of 250,000,000,000,000,000 steps and 1,000,000,000,000,000 epochs [\d.]+ EB \(--epochs\)/],
+  ])('%j needs more memory than the machine has', (args, part) => {
+    const r = cli('train', ...args);
+    expect(r.code).toBe(2);
+    const m = /needs at least ([\d.]+) ([kMGTPE]?B) of memory, more than this machine's ([\d.]+) ([kMGTPE]?B)/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const bytes = (n: string, unit: string) => Number(n) * 1000 ** ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'].indexOf(unit);
+    expect(bytes(m![1], m![2])).toBeGreaterThan(bytes(m![3], m![4]));
+    expect(bytes(m![3], m![4])).toBeCloseTo(Math.min(totalmem(), process.constrainedMemory?.() || Infinity), -9);
+    expect(r.stderr).toMatch(part);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a mistyped command suggests the nearest one', () => {
+    const r = cli('trian');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: unknown command 'trian'\n(Did you mean train?)");
+    expect(r.stderr).not.toContain('too many arguments');
+  });
+});
+
+describe('checkpoint paths are named only once written', () => {
+  it('a run whose directory disappears ends with exit 1 and names no checkpoint', async () => {
+    const sub = path.join(dir, 'vanishing');
+    mkdirSync(sub);
+    const ckpt = path.join(sub, 'run.json');
+    const child = spawn(process.execPath, [MAIN, 'train', '--dataset', 'moons', '--epochs', '30', '--json', '--out', ckpt], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '', removed = false;
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (!removed && out.includes('"type":"epoch"')) {
+        removed = true;
+        rmSync(sub, { recursive: true, force: true });
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(removed).toBe(true);
+    expect(code).toBe(1);
+    const result = jsonLines(out).find((l) => l.type === 'result')!;
+    expect(result).not.toHaveProperty('checkpoint');
+    expect(err).toContain(`chainrule train: the final checkpoint could not be written to ${ckpt}`);
+    expect(existsSync(ckpt)).toBe(false);
+  });
+});
+
+describe('a closed stdout', () => {
+  it('(train --json | head -1) stops the run and ends quietly with 0', async () => {
+    const child = spawn(process.execPath, [MAIN, 'train', '--dataset', 'spirals', '--epochs', '100000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    // read one chunk, then close the pipe as head does
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+describe('Ctrl-C twice in a real process', () => {
+  it('quits at once with 130, and names a checkpoint only if the file holds it', async () => {
+    const ckpt = path.join(dir, 'twice-real.json');
+    // a big enough model that the final save takes a while: the second Ctrl-C lands in it
+    const child = spawn(process.execPath, [MAIN, 'train', '--train-size', '1000', '--test-size', '200', '--hidden', '1500', '--epochs', '50', '--json', '--out', ckpt], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '', first = false, second = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (!first && out.includes('"type":"epoch"')) {
+        first = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      err += s;
+      if (!second && err.includes('stopping after this step')) {
+        second = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(second).toBe(true);
+    expect(code).toBe(130);
+    const said = /quit; (.*)\.\n/.exec(err)?.[1];
+    expect(said).toBeDefined();
+    if (said!.startsWith('no checkpoint was written')) {
+      expect(said).toBe(`no checkpoint was written to ${ckpt}`);
+      expect(existsSync(ckpt)).toBe(false);
+    } else {
+      // every checkpoint the message names as possible, as [epoch, step]; the file holds one of them
+      expect(said!.startsWith(`${ckpt} holds the checkpoint of epoch `)).toBe(true);
+      const named = [...said!.matchAll(/epoch (\d+) \(step (\d+)\)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+      const maybeNothing = said!.endsWith('else nothing');
+      if (!existsSync(ckpt)) expect(maybeNothing).toBe(true);
+      else {
+        const c = decodeCheckpoint(readFileSync(ckpt, 'utf8'));
+        if (!isRight(c)) throw new Error(c.left.message);
+        expect(named).toContainEqual([c.right.state.history.epochs.length, c.right.state.step]);
+      }
+    }
+    // the killed save leaves at most its temporary file, which the next save or load removes
+    expect(readdirSync(dir).filter((f) => f.startsWith('.twice-real.json.') && !f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+

@@ -1,6 +1,6 @@
 // Public API of @chainrule/nn: layers and models as pure (init, apply) pairs, initialisers, JSON specs.
 
-export { type Params, type ParamShapes, type ParamShape, countParams, checkParams, paramNames } from './params.js';
+export { type Params, type ParamShapes, type ParamShape, countParams, countParamShapes, checkParams, paramNames } from './params.js';
 export {
   glorotUniform, glorotNormal, heNormal, heUniform, zerosInit, initializers, initializerNameCodec, fans,
   type Initializer, type InitializerName,

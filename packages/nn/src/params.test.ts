@@ -2,12 +2,22 @@
 
 import { describe, it, expect } from 'vitest';
 import { tensor, trace, zeros } from '@chainrule/core';
-import { checkParams, countParams, paramNames, type ParamShapes } from './params.js';
+import { key } from '@chainrule/core';
+import { cnn, mlp } from './model.js';
+import { checkParams, countParamShapes, countParams, paramNames, type ParamShapes } from './params.js';
 
 describe('countParams', () => {
   it('adds the sizes of every tensor in the tree', () => {
     expect(countParams([{ w: zeros([3, 4]), b: zeros([4]) }, {}, { w: zeros([4, 2]) }])).toBe(12 + 4 + 8);
     expect(countParams({})).toBe(0);
+  });
+  it('countParamShapes counts an outline as countParams counts the drawn params', () => {
+    // 784·128 + 128 + 128·10 + 10, by hand
+    expect(countParamShapes(mlp({ sizes: [784, 128, 10], activation: 'sigmoid' }).paramShapes())).toBe(101770);
+    const c = cnn({ inputShape: [28, 28, 1], classes: 10, filters: [8, 16] });
+    expect(countParamShapes(c.paramShapes())).toBe(countParams(c.init(key(0))));
+    // a huge layer is counted without allocating it
+    expect(countParamShapes(mlp({ sizes: [784, 1e8, 10] }).paramShapes())).toBe(784e8 + 1e8 + 1e9 + 10);
   });
 });
 

@@ -39,6 +39,25 @@ export const countParams = (params: Params): number =>
   flatten(params)[0].reduce<number>((n, x) => n + (x instanceof Tensor ? x.size : 0), 0);
 
 /**
+ * The total number of scalars a params outline describes, without drawing any: what
+ * {@link countParams} of the drawn params would say.
+ *
+ * @example
+ * countParamShapes(mlp({ sizes: [784, 128, 10], activation: 'sigmoid' }).paramShapes()) // 101770
+ */
+export const countParamShapes = (shapes: ParamShapes): number => {
+  let n = 0;
+  const stack: unknown[] = [shapes];
+  while (stack.length > 0) {
+    const s = stack.pop();
+    if (isParamShape(s)) n += s.shape.reduce((a, d) => a * d, 1);
+    else if (Array.isArray(s)) stack.push(...(s as unknown[]));
+    else if (typeof s === 'object' && s !== null) stack.push(...Object.values(s));
+  }
+  return n;
+};
+
+/**
  * Names of the leaves of a params pytree (`params[0].b`, `params[0].w`, …), read from core's
  * `flatten`, so they come in the order `trace` and `jit` make those leaves graph inputs.
  *

@@ -7,7 +7,7 @@ import { Tensor, flatten } from '@chainrule/core';
 import { mlp } from '@chainrule/nn';
 import { sgd } from '@chainrule/optim';
 import { xorConfig } from '../test/helpers.js';
-import { decodeCheckpoint, encodeCheckpoint, makeCheckpoint, serializeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkpointChecksum, decodeCheckpoint, encodeCheckpoint, makeCheckpoint, serializeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { ofType } from './operators/of-type.js';
 import { train } from './train.js';
 
@@ -61,16 +61,18 @@ describe('checkpoints', () => {
 
   it('a wrong version is a Version Left, another document a Malformed one', async () => {
     const doc = encodeCheckpoint(await trained());
-    expect(decodeLeft({ ...doc, version: 2 })).toMatchObject({ kind: 'Version', message: expect.stringMatching(/version 2 is not supported \(this build reads version 1\)/) });
+    expect(decodeLeft({ ...doc, version: 1 })).toMatchObject({ kind: 'Version', message: expect.stringMatching(/version 1 is not supported \(this build reads version 2\)/) });
     expect(decodeLeft({ ...doc, format: 'keras' })).toMatchObject({ kind: 'Malformed', message: expect.stringMatching(/not a chainrule checkpoint/) });
     expect(decodeLeft([1, 2])).toMatchObject({ kind: 'Malformed' });
   });
 
   it('names the malformed field', async () => {
     const doc = JSON.parse(serializeCheckpoint(await trained()));
+    // each edit is resealed, so the decoder gets past the checksum to the field
     const broken = (edit: (d: any) => void) => {
       const d = structuredClone(doc);
       edit(d);
+      d.checksum = checkpointChecksum(d);
       return decodeLeft(d);
     };
     expect(broken((d) => (d.state.step = -1)).message).toMatch(/state\.step: expected non-negative integer, got -1/);
@@ -85,7 +87,26 @@ describe('checkpoints', () => {
   it('params that do not fit the model are a Mismatch Left naming the tensor', async () => {
     const c = await trained();
     const other = mlp({ sizes: [2, 8, 2], activation: 'sigmoid' });
-    const doc = { ...encodeCheckpoint(c), model: other.spec };
+    const edited = { ...encodeCheckpoint(c), model: other.spec };
+    const doc = { ...edited, checksum: checkpointChecksum(edited) };
     expect(decodeLeft(doc)).toMatchObject({ kind: 'Mismatch', message: expect.stringMatching(/state\.params do not fit the model at \[0\]\.b: expected float32\[8\], got float32\[4\]/) });
+  });
+
+  it('a changed digit of one weight, a missing or a bad checksum are Checksum Lefts', async () => {
+    const text = serializeCheckpoint(await trained());
+    expect(text).toMatch(/,"checksum":"crc32:[0-9a-f]{8}"\}$/);
+    const w = JSON.parse(text).state.params[0].w.$tensor.data as number[];
+    // flip the lowest bit of the last digit of the first weight's text: a valid number, a different weight
+    const digits = JSON.stringify(w[0]);
+    const at = text.indexOf(`"data":[${digits}`) + `"data":[`.length + digits.length - 1;
+    const flipped = text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) ^ 1) + text.slice(at + 1);
+    expect(JSON.parse(flipped).state.params[0].w.$tensor.data[0]).not.toBe(w[0]);
+    expect(decodeLeft(flipped)).toMatchObject({ kind: 'Checksum', message: expect.stringMatching(/content does not match its checksum \(recorded "crc32:[0-9a-f]{8}", computed "crc32:[0-9a-f]{8}"\): the file is corrupt/) });
+    const doc = JSON.parse(text);
+    expect(decodeLeft({ ...doc, checksum: undefined })).toMatchObject({ kind: 'Checksum', message: expect.stringMatching(/no checksum field/) });
+    // a long bogus checksum is quoted in short
+    expect(decodeLeft({ ...doc, checksum: 'x'.repeat(100_000) }).message.length).toBeLessThan(300);
+    // whitespace is not content: a pretty-printed file still verifies
+    expect(isRight(decodeCheckpoint(JSON.stringify(doc, null, 2)))).toBe(true);
   });
 });

@@ -1,17 +1,18 @@
-// Checkpoints: a versioned JSON document (model spec, config, params, optimizer state, step, history) and its checked decoding.
+// Checkpoints: a versioned JSON document (model spec, config, params, optimizer state, step, history), sealed by a checksum, and its checked decoding.
 
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { formatErrors } from '@chainrule/core';
 import { buildModel, checkModelParams, type Model, type ModelSpec, type Params } from '@chainrule/nn';
 import type { TrainState } from './events.js';
+import { crc32 } from './checksum.js';
 import { historyCodec, treeCodec, type TreeJson } from './json.js';
 
 /** The `format` field of every checkpoint document. */
 export const CHECKPOINT_FORMAT = 'chainrule.checkpoint';
 
-/** The checkpoint version this build writes and reads. */
-export const CHECKPOINT_VERSION = 1;
+/** The checkpoint version this build writes and reads (2: sealed by a `checksum`; version 1 had none). */
+export const CHECKPOINT_VERSION = 2;
 
 /**
  * The run settings a checkpoint records: the ones resuming needs (seed, batch size,
@@ -49,16 +50,19 @@ export interface CheckpointJson {
   readonly model: ModelSpec;
   readonly config: CheckpointConfig;
   readonly state: { readonly step: number; readonly params: TreeJson; readonly optState: TreeJson; readonly history: unknown };
+  /** `crc32:` and 8 hex digits: see {@link checkpointChecksum}. */
+  readonly checksum: string;
 }
 
 /**
  * Why a checkpoint could not be read or written: `Io` (file system), `Json` (not JSON, e.g.
- * truncated), `Malformed` (a field is missing or wrong), `Version` (another format version),
+ * truncated), `Checksum` (the content does not match its checksum: corrupt or edited),
+ * `Malformed` (a field is missing or wrong), `Version` (another format version),
  * `Mismatch` (params that do not fit the model).
  */
 export interface CheckpointError {
   readonly _tag: 'CheckpointError';
-  readonly kind: 'Io' | 'Json' | 'Malformed' | 'Version' | 'Mismatch';
+  readonly kind: 'Io' | 'Json' | 'Checksum' | 'Malformed' | 'Version' | 'Mismatch';
   readonly message: string;
 }
 
@@ -80,6 +84,7 @@ const configCodec: t.Type<CheckpointConfig, CheckpointConfig, unknown> = t.inter
 
 const documentCodec = t.type({
   format: t.literal(CHECKPOINT_FORMAT),
+  checksum: t.string,
   version: t.literal(CHECKPOINT_VERSION),
   createdAt: t.string,
   model: t.unknown,
@@ -116,25 +121,45 @@ export const makeCheckpoint = (options: MakeCheckpointOptions): Checkpoint => {
 };
 
 /**
+ * The checksum of a checkpoint document: `crc32:` and the CRC-32 of the UTF-8 bytes of
+ * `JSON.stringify` of the document without its `checksum` field. Parsing and re-stringifying
+ * gives back the same text, so the checksum covers every value (each weight's digits) but not
+ * the whitespace of a file. It detects corruption (a flipped bit, a torn write), not a
+ * deliberate edit; after editing a document on purpose, set its `checksum` to this again.
+ *
+ * @example
+ * const doc = JSON.parse(text)
+ * doc.config.epochs = 20
+ * doc.checksum = checkpointChecksum(doc)
+ */
+export const checkpointChecksum = (doc: Readonly<Record<string, unknown>>): string => {
+  const { checksum: _ignored, ...content } = doc;
+  return `crc32:${crc32(JSON.stringify(content))}`;
+};
+
+/**
  * A checkpoint as a JSON document (tensors through core's `tensorFromJson`; float32 values
- * round-trip exactly).
+ * round-trip exactly), sealed by its {@link checkpointChecksum}.
  *
  * @example
  * JSON.stringify(encodeCheckpoint(c))
  */
-export const encodeCheckpoint = (c: Checkpoint): CheckpointJson => ({
-  format: CHECKPOINT_FORMAT,
-  version: CHECKPOINT_VERSION,
-  createdAt: c.createdAt,
-  model: c.model.spec,
-  config: c.config,
-  state: {
-    step: c.state.step,
-    params: treeCodec.encode(c.state.params),
-    optState: treeCodec.encode(c.state.optState),
-    history: historyCodec.encode(c.state.history),
-  },
-});
+export const encodeCheckpoint = (c: Checkpoint): CheckpointJson => {
+  const content = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    createdAt: c.createdAt,
+    model: c.model.spec,
+    config: c.config,
+    state: {
+      step: c.state.step,
+      params: treeCodec.encode(c.state.params),
+      optState: treeCodec.encode(c.state.optState),
+      history: historyCodec.encode(c.state.history),
+    },
+  } as const;
+  return { ...content, checksum: checkpointChecksum(content) };
+};
 
 /**
  * The checkpoint document as text.
@@ -148,8 +173,8 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'obj
 
 /**
  * Reads a checkpoint from its text or parsed JSON, checking everything: that it is JSON
- * (a truncated file is not), that it is a chainrule checkpoint of this version, every
- * field's type, that the model spec builds, that the params fit the model, and that the
+ * (a truncated file is not), that it is a chainrule checkpoint of this version, that its
+ * content matches its checksum (a flipped bit in a weight does not), every field's type, that the model spec builds, that the params fit the model, and that the
  * history has one entry per step. A Left says which of these failed and where.
  *
  * @example
@@ -170,6 +195,17 @@ export const decodeCheckpoint = (input: unknown): Either<CheckpointError, Checkp
   }
   if (doc.version !== CHECKPOINT_VERSION) {
     return left(checkpointError('Version', `checkpoint: version ${JSON.stringify(doc.version)} is not supported (this build reads version ${CHECKPOINT_VERSION})`));
+  }
+  if (typeof doc.checksum !== 'string') return left(checkpointError('Checksum', 'checkpoint: no checksum field (expected a string such as "crc32:1a2b3c4d")'));
+  let actual: string;
+  try {
+    actual = checkpointChecksum(doc);
+  } catch (e) {
+    return left(checkpointError('Malformed', `checkpoint: cannot compute the checksum: ${(e as Error).message}`));
+  }
+  if (actual !== doc.checksum) {
+    const recorded = doc.checksum.length > 40 ? `${JSON.stringify(doc.checksum.slice(0, 40))}…` : JSON.stringify(doc.checksum);
+    return left(checkpointError('Checksum', `checkpoint: the content does not match its checksum (recorded ${recorded}, computed "${actual}"): the file is corrupt or was edited`));
   }
   let decoded: ReturnType<typeof documentCodec.decode>;
   try {

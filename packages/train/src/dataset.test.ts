@@ -1,8 +1,9 @@
 // Tests of datasets: validation, the seeded split, and batches that visit every example once per epoch.
 
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { tensor, arange, reshape } from '@chainrule/core';
-import { batchCount, batches, dataset, epochOrder, gatherRows, shuffle, subset, take, trainTestSplit } from './dataset.js';
+import { batchCount, batches, dataset, epochOrder, gatherRows, shuffle, subset, take, trainTestSplit, validationSplit } from './dataset.js';
 
 const numbered = (n: number) => dataset(reshape(arange(0, n * 2), { shape: [n, 2] }), tensor(Array.from({ length: n }, (_, i) => i % 3)), { name: 'numbered' });
 const rowIds = (x: { data: ArrayLike<number>; shape: readonly number[] }): number[] => Array.from({ length: x.shape[0] }, (_, i) => x.data[i * 2] / 2);
@@ -80,3 +81,40 @@ describe('batches', () => {
     expect(() => batches(ds, { batchSize: 0, seed: 0 })).toThrow(/batchSize must be a positive integer/);
   });
 });
+
+describe('validationSplit', () => {
+  it('holds out a disjoint, seeded part of the training set and never touches the test set', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 300 }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (n, fraction, seed) => {
+        const all = numbered(n);
+        const { train, test } = trainTestSplit(all, { testSize: Math.floor(n / 4), seed });
+        const { train: fit, validation } = validationSplit(train, { fraction, seed });
+        const [f, v, t] = [rowIds(fit.x), rowIds(validation.x), rowIds(test.x)];
+        const held = Math.min(train.size - 1, Math.max(1, Math.round(train.size * fraction)));
+        expect(v).toHaveLength(held);
+        expect(f).toHaveLength(train.size - held);
+        // disjoint three ways, and training + validation is exactly the training set
+        expect(new Set([...f, ...v, ...t]).size).toBe(f.length + v.length + t.length);
+        expect([...f, ...v].sort((a, b) => a - b)).toEqual(rowIds(train.x).sort((a, b) => a - b));
+        // both parts keep the original order (ascending row ids of a train set in its own order)
+        const position = new Map(rowIds(train.x).map((id, i) => [id, i]));
+        for (const part of [f, v]) expect(part.map((id) => position.get(id)!)).toEqual(part.map((id) => position.get(id)!).sort((a, b) => a - b));
+        // labels travel with their rows
+        expect(Array.from(validation.y.data)).toEqual(v.map((id) => id % 3));
+        // same seed, same split
+        expect(rowIds(validationSplit(train, { fraction, seed }).validation.x)).toEqual(v);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('depends on the seed, and rejects fractions outside (0, 1) and sets too small to split', () => {
+    const ds = numbered(100);
+    expect(rowIds(validationSplit(ds, { fraction: 0.2, seed: 1 }).validation.x)).not.toEqual(rowIds(validationSplit(ds, { fraction: 0.2, seed: 2 }).validation.x));
+    expect(validationSplit(ds, { fraction: 0.001, seed: 0 }).validation.size).toBe(1);
+    expect(validationSplit(ds, { fraction: 0.999, seed: 0 }).train.size).toBe(1);
+    for (const fraction of [0, 1, -0.5, NaN, 2]) expect(() => validationSplit(ds, { fraction, seed: 0 })).toThrow(/fraction must be a number in \(0, 1\)/);
+    expect(() => validationSplit(numbered(1), { fraction: 0.5, seed: 0 })).toThrow(/needs at least 2/);
+  });
+});
+

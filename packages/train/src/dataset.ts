@@ -1,4 +1,4 @@
-// Seeded datasets: examples as tensors, subsets, a seeded train/test split and the exact batches the trainer uses.
+// Seeded datasets: examples as tensors, subsets, seeded train/test and validation splits, and the exact batches the trainer uses.
 
 import { ChainruleError, foldIn, fromData, key, permutation, split, Tensor, allocate, type DType, type PRNGKey, type Shape } from '@chainrule/core';
 
@@ -138,6 +138,50 @@ export const trainTestSplit = (ds: Dataset, options: SplitOptions): { readonly t
   return {
     test: subset(ds, p.subarray(0, testSize), `${ds.name}/test`),
     train: subset(ds, p.subarray(testSize, testSize + trainSize), `${ds.name}/train`),
+  };
+};
+
+/** The stream of a seed that {@link validationSplit} draws from. */
+const VALIDATION_STREAM = 0x76616c; // 'val'
+
+/**
+ * How many of `size` examples {@link validationSplit} holds out for `fraction`: rounded, at
+ * least one, and at least one left to train on.
+ *
+ * @example
+ * validationCount(8000, 0.1) // 800
+ */
+export const validationCount = (size: number, fraction: number): number => Math.min(size - 1, Math.max(1, Math.round(size * fraction)));
+
+/** Options of {@link validationSplit}. */
+export interface ValidationSplitOptions {
+  /** Fraction of the examples held out, in (0, 1); rounded to whole examples, at least one each side. */
+  readonly fraction: number;
+  /** Seed of the permutation that picks the held-out examples. */
+  readonly seed: number;
+}
+
+/**
+ * Holds out a seeded random `fraction` of a dataset (usually a training set) as a validation
+ * set, so that choosing epochs or settings by validation metrics never looks at the test set.
+ * The two parts are disjoint, together they are the dataset, and both keep the examples in
+ * their original order. The permutation is drawn from its own stream of `seed` (not the one
+ * `trainTestSplit` uses), so the same seed for both does not correlate them.
+ *
+ * @example
+ * const { train: fit, validation } = validationSplit(train, { fraction: 0.1, seed: 0 }) // 7200 / 800 of 8000
+ */
+export const validationSplit = (ds: Dataset, options: ValidationSplitOptions): { readonly train: Dataset; readonly validation: Dataset } => {
+  const { fraction, seed } = options;
+  if (!(typeof fraction === 'number' && fraction > 0 && fraction < 1)) throw new ChainruleError('BadArgument', `validationSplit: fraction must be a number in (0, 1), got ${String(fraction)}`);
+  if (!Number.isInteger(seed)) throw new ChainruleError('BadArgument', `validationSplit: seed must be an integer, got ${String(seed)}`);
+  if (ds.size < 2) throw new ChainruleError('BadArgument', `validationSplit: ${ds.name} has ${ds.size} example(s); holding some out needs at least 2`);
+  const held = validationCount(ds.size, fraction);
+  const p = permutation(foldIn(key(seed), VALIDATION_STREAM), ds.size);
+  const sorted = (a: Int32Array): Int32Array => a.slice().sort();
+  return {
+    validation: subset(ds, sorted(p.subarray(0, held)), `${ds.name}/validation`),
+    train: subset(ds, sorted(p.subarray(held)), ds.name),
   };
 };
 

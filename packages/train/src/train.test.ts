@@ -7,7 +7,7 @@ import { tensor, type Tensor } from '@chainrule/core';
 import { mlp } from '@chainrule/nn';
 import { sgd } from '@chainrule/optim';
 import { countingExecutor, xorConfig } from '../test/helpers.js';
-import { batchCount, dataset, epochOrder, spirals, train, TrainError, type Control, type DoneEvent, type StepEvent, type TrainEvent } from './index.js';
+import { batchCount, dataset, epochOrder, evaluate, spirals, train, TrainError, validationSplit, type Control, type DoneEvent, type StepEvent, type TrainEvent } from './index.js';
 
 const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const letters = (run$: Observable<TrainEvent>) => run$.pipe(map((e) => e.type[0]));
@@ -142,13 +142,78 @@ describe('train: on the real event loop', () => {
   });
 });
 
+describe('train: validationFraction', () => {
+  it('never trains on the held-out examples and validates on exactly them', async () => {
+    // Every row the split holds out gets a NaN feature: training on one would end the run
+    // with NonFiniteLoss; validating on them gives a NaN validation loss.
+    const base = spirals({ perClass: 30, seed: 3 });
+    const { validation: held } = validationSplit(base, { fraction: 0.25, seed: 7 });
+    const heldRows = new Set<string>();
+    for (let i = 0; i < held.size; i++) heldRows.add(`${held.x.data[2 * i]},${held.x.data[2 * i + 1]}`);
+    const x = Float32Array.from(base.x.data);
+    for (let i = 0; i < base.size; i++) if (heldRows.has(`${x[2 * i]},${x[2 * i + 1]}`)) x[2 * i] = NaN;
+    const poisoned = dataset(tensor(x, { shape: [base.size, 2] }), base.y, { numClasses: 2, name: 'poisoned' });
+    const events = await collect(train({ model: mlp({ sizes: [2, 8, 2] }), data: poisoned, validationFraction: 0.25, seed: 7, optimizer: sgd({ learningRate: 0.1 }), epochs: 4, batchSize: 5 }));
+    const all = steps(events);
+    expect(all).toHaveLength(4 * ((base.size - held.size) / 5));
+    expect(all.every((e) => Number.isFinite(e.loss))).toBe(true);
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs).toHaveLength(4);
+    for (const e of epochs) expect(e.validation!.loss).toBeNaN();
+    // on clean data, the validation metrics are those of the held-out rows
+    const model = mlp({ sizes: [2, 8, 2] });
+    const clean = await collect(train({ model, data: base, validationFraction: 0.25, seed: 7, optimizer: sgd({ learningRate: 0.1 }), epochs: 2, batchSize: 5 }));
+    const done = clean[clean.length - 1] as DoneEvent;
+    expect(done.history.epochs[1].validation!.loss).toBeCloseTo(evaluate(done.params, model, held).loss, 6);
+    expect(done.history.epochs[1].validation!.loss).toBeGreaterThan(0);
+  });
+
+  it('rejects a bad fraction, both validation options, and a batch larger than what is left', async () => {
+    const bad = (overrides: Parameters<typeof xorConfig>[0]) => collect(train(xorConfig(overrides))).catch((e: TrainError) => `${e.code} ${e.message}`);
+    expect(await bad({ validationFraction: 1 })).toMatch(/BadConfig: validationFraction must be a number in \(0, 1\), got 1/);
+    expect(await bad({ validationFraction: 0.5, validation: xorConfig().data })).toMatch(/either validation or validationFraction/);
+    expect(await bad({ validationFraction: 0.5, batchSize: 3 })).toMatch(/batchSize 3 is larger than the 2 examples of xor left after holding out 2 for validation/);
+  });
+});
+
 describe('train: failures', () => {
   it('ends with NonFiniteLoss naming the epoch and step when the loss blows up', async () => {
     const run$ = train({ model: mlp({ sizes: [2, 8, 2] }), data: spirals({ perClass: 40 }), optimizer: sgd({ learningRate: 1e39 }), epochs: 5, batchSize: 8 });
     const err = await collect(run$).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainError);
-    expect(err).toMatchObject({ code: 'NonFiniteLoss', epoch: 1 });
-    expect((err as TrainError).message).toMatch(/the loss became (NaN|Infinity).*\(epoch 1, step \d+\)/);
+    // lr 1e39 overflows float32: the first update already makes the weights infinite or NaN
+    expect(err).toMatchObject({ code: 'NonFiniteLoss', epoch: 1, step: 1 });
+    expect((err as TrainError).message).toMatch(/the update made params\[\d\]\.[wb] (NaN|-?Infinity) \(the loss was \d.*\(epoch 1, step 1\)/);
+  });
+
+  it('names the step whose update produced the NaN, not the next one whose loss shows it', async () => {
+    // the learning rate jumps to 1e39 after step 3: step 4's loss is still finite, its update is not
+    const control$ = new Subject<Control>();
+    const seen: StepEvent[] = [];
+    const run$ = train(xorConfig({ epochs: 10, control$ })).pipe(
+      tap((e) => {
+        if (e.type !== 'step') return;
+        seen.push(e);
+        if (e.step === 3) control$.next({ type: 'setLearningRate', learningRate: 1e39 });
+      }),
+    );
+    const err = await collect(run$).catch((e: unknown) => e);
+    expect(seen.map((e) => e.step)).toEqual([1, 2, 3]);
+    expect(err).toMatchObject({ code: 'NonFiniteLoss', step: 4, epoch: 2 });
+    const finiteLoss = /the loss was (\S+)\)/.exec((err as Error).message)?.[1];
+    expect(Number.isFinite(Number(finiteLoss))).toBe(true);
+  });
+
+  it("with nanPolicy 'skip', an update that would make the params non-finite is skipped too", async () => {
+    const control$ = new Subject<Control>();
+    const events = await collect(
+      train(xorConfig({ epochs: 3, control$, nanPolicy: 'skip' })).pipe(
+        tap((e) => e.type === 'step' && e.step === 2 && control$.next({ type: 'setLearningRate', learningRate: 1e39 })),
+      ),
+    );
+    const all = steps(events);
+    expect(all.map((e) => e.skipped)).toEqual([false, false, true, true, true, true]);
+    for (const e of all.slice(2)) expect(e.params).toBe(all[1].params);
   });
 
   // One example has a NaN feature: exactly the batches holding it give a NaN loss.

@@ -1,10 +1,10 @@
 // The trainer: a cold Observable that runs one jitted training step per scheduler task and reports each as an event.
 
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { Tensor, flatten, jit, treeKey, valueAndGrad, type Executor } from '@chainrule/core';
+import { Tensor, flatten, jit, treeKey, treePaths, valueAndGrad, type Executor } from '@chainrule/core';
 import { checkModelParams, type Model, type Params } from '@chainrule/nn';
 import { applyUpdates, currentLearningRate, setLearningRate, type GradientTransformation } from '@chainrule/optim';
-import { batchAt, batchCount, epochOrder, runKeys, type Dataset } from './dataset.js';
+import { batchAt, batchCount, epochOrder, runKeys, validationSplit, type Dataset } from './dataset.js';
 import { TrainError, type Control, type DoneEvent, type EpochEvent, type EpochSummary, type History, type StepEvent, type TrainEvent, type TrainState } from './events.js';
 import { lossFunction, type LossFn, type LossName } from './loss.js';
 import { accuracy, evaluate, type Metrics } from './metrics.js';
@@ -17,7 +17,7 @@ import { macrotaskScheduler } from './scheduler.js';
  * @example
  * const config: TrainConfig = {
  *   model: mlp({ sizes: [784, 128, 10], activation: 'sigmoid' }),
- *   data: train, validation: test,
+ *   data: train, validationFraction: 0.1, // validate on 10% of train, keep test for the end
  *   optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }),
  *   epochs: 6, batchSize: 32, seed: 0,
  * }
@@ -26,8 +26,17 @@ export interface TrainConfig {
   readonly model: Model;
   /** The training examples; the features must have the model's input shape. */
   readonly data: Dataset;
-  /** Evaluated after every epoch (loss, accuracy, confusion matrix). */
+  /**
+   * Evaluated after every epoch (loss, accuracy, confusion matrix). Keep it apart from the
+   * test set you report: choosing epochs or settings by it fits them to it.
+   */
   readonly validation?: Dataset;
+  /**
+   * Instead of `validation`: hold out this fraction of `data` (in (0, 1)) as the validation
+   * set and train on the rest, split by `validationSplit(data, { fraction, seed })` with the
+   * run's `seed`. A resumed run must give the same fraction and seed.
+   */
+  readonly validationFraction?: number;
   /** An optax-style optimizer from @chainrule/optim (sgd, adam, chain(...)). */
   readonly optimizer: GradientTransformation;
   readonly epochs: number;
@@ -41,7 +50,7 @@ export interface TrainConfig {
   readonly resume?: TrainState;
   /** Default 'softmaxCrossEntropy' (mean over the batch). */
   readonly loss?: LossName | LossFn;
-  /** On a NaN or infinite loss: end with an error (default) or skip the batch. */
+  /** On a NaN or infinite loss, or an update that would make a param NaN or infinite: end with an error (default) or skip the batch. */
   readonly nanPolicy?: 'error' | 'skip';
   /** Pause, resume, stop, set the learning rate. */
   readonly control$?: Observable<Control>;
@@ -89,12 +98,16 @@ const checkConfig = (config: TrainConfig): void => {
   if (typeof optimizer?.init !== 'function' || typeof optimizer?.update !== 'function') bad('optimizer must be a gradient transformation ({ init, update })');
   if (!isPositiveInt(epochs)) bad(`epochs must be a positive integer, got ${String(epochs)}`);
   if (!isPositiveInt(batchSize)) bad(`batchSize must be a positive integer, got ${String(batchSize)}`);
-  if (batchSize > data.size) bad(`batchSize ${batchSize} is larger than the ${data.size} examples of ${data.name}`);
   if (config.seed !== undefined && !Number.isInteger(config.seed)) bad(`seed must be an integer, got ${String(config.seed)}`);
   if (config.nanPolicy !== undefined && config.nanPolicy !== 'error' && config.nanPolicy !== 'skip') bad(`nanPolicy must be 'error' or 'skip', got ${JSON.stringify(config.nanPolicy)}`);
   if (config.stepDelay !== undefined && !(Number.isFinite(config.stepDelay) && config.stepDelay >= 0)) bad(`stepDelay must be a number ≥ 0, got ${String(config.stepDelay)}`);
   if (config.evalBatchSize !== undefined && !isPositiveInt(config.evalBatchSize)) bad(`evalBatchSize must be a positive integer, got ${String(config.evalBatchSize)}`);
   if (config.params !== undefined && config.resume !== undefined) bad('give either params or resume, not both');
+  const fraction = config.validationFraction;
+  if (fraction !== undefined) {
+    if (!(typeof fraction === 'number' && fraction > 0 && fraction < 1)) bad(`validationFraction must be a number in (0, 1), got ${String(fraction)}`);
+    if (config.validation !== undefined) bad('give either validation or validationFraction, not both');
+  }
   for (const [field, ds] of [['data', data], ['validation', config.validation]] as const) {
     if (ds === undefined) continue;
     if (shapeText(ds.featureShape) !== shapeText(model.inputShape)) {
@@ -103,6 +116,20 @@ const checkConfig = (config: TrainConfig): void => {
     const outputs = model.outputShape[model.outputShape.length - 1];
     if (ds.y.shape.length === 1 && ds.numClasses > outputs) bad(`${field} (${ds.name}) has ${ds.numClasses} classes but the model has ${outputs} outputs`);
   }
+};
+
+/** The examples trained on and the validation set: `validationFraction` carves the second from `data`. */
+const trainingParts = (config: TrainConfig): { readonly data: Dataset; readonly validation: Dataset | undefined } => {
+  const { data, batchSize, validationFraction } = config;
+  if (validationFraction === undefined) {
+    if (batchSize > data.size) throw new TrainError('BadConfig', `batchSize ${batchSize} is larger than the ${data.size} examples of ${data.name}`);
+    return { data, validation: config.validation };
+  }
+  const { train, validation } = validationSplit(data, { fraction: validationFraction, seed: config.seed ?? 0 });
+  if (batchSize > train.size) {
+    throw new TrainError('BadConfig', `batchSize ${batchSize} is larger than the ${train.size} examples of ${data.name} left after holding out ${validation.size} for validation`);
+  }
+  return { data: train, validation };
 };
 
 interface Start {
@@ -148,6 +175,18 @@ const meanFinite = (xs: readonly number[], from: number, to: number): number => 
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The path and value of the first NaN or infinite element of a pytree's tensors, if any. */
+const firstNonFinite = (tree: unknown): { readonly path: string; readonly value: number } | undefined => {
+  const [leaves, def] = flatten(tree);
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i];
+    if (!(leaf instanceof Tensor)) continue;
+    const d = leaf.data;
+    for (let j = 0; j < d.length; j++) if (!Number.isFinite(d[j])) return { path: treePaths(def, 'params')[i], value: d[j] };
+  }
+  return undefined;
+};
+
 /**
  * Trains a model and reports it as a cold Observable of {@link TrainEvent}s: a `step` event
  * per batch, an `epoch` event per epoch, then one `done` event with the final state.
@@ -158,7 +197,8 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
  * - The step (loss, gradient and optimizer update) is one `jit`-ted function, traced on the
  *   first step and reused for the whole run.
  * - Failures end the Observable with a {@link TrainError} naming the epoch and step: a NaN or
- *   infinite loss (`NonFiniteLoss`, unless `nanPolicy: 'skip'`), an exception in the model,
+ *   infinite loss, or an update that makes a param NaN or infinite (`NonFiniteLoss`, naming
+ *   the step whose loss or update it was, unless `nanPolicy: 'skip'`), an exception in the model,
  *   loss or optimizer (`StepFailed`, with the original as `cause`), a bad config or control.
  *
  * @example
@@ -170,16 +210,18 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
   new Observable<TrainEvent>((subscriber) => {
     let start: Start;
     let stepsPerEpoch: number, totalSteps: number;
+    let data: Dataset, validation: Dataset | undefined;
     try {
       checkConfig(config);
-      stepsPerEpoch = batchCount(config.data.size, config.batchSize);
+      ({ data, validation } = trainingParts(config));
+      stepsPerEpoch = batchCount(data.size, config.batchSize);
       totalSteps = stepsPerEpoch * config.epochs;
       start = initialState(config, totalSteps);
     } catch (e) {
       subscriber.error(e instanceof TrainError ? e : new TrainError('BadConfig', messageOf(e), {}, e));
       return;
     }
-    const { model, data, optimizer, batchSize, validation } = config;
+    const { model, optimizer, batchSize } = config;
     const seed = config.seed ?? 0;
     const nanPolicy = config.nanPolicy ?? 'error';
     const scheduler = config.scheduler ?? macrotaskScheduler;
@@ -287,9 +329,13 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
         fail(new TrainError('StepFailed', `the training step threw: ${messageOf(err)}`, where(), err));
         return;
       }
-      const skipped = !Number.isFinite(loss);
+      // The params going in are finite (checked when they came out of the previous step), so a
+      // non-finite loss or update is this step's doing: name this step, not the next one.
+      const badParam = Number.isFinite(loss) ? firstNonFinite(out[0]) : undefined;
+      const skipped = !Number.isFinite(loss) || badParam !== undefined;
       if (skipped && nanPolicy === 'error') {
-        fail(new TrainError('NonFiniteLoss', `the loss became ${loss}; lower the learning rate, check the data, or set nanPolicy: 'skip'`, where()));
+        const what = badParam === undefined ? `the loss became ${loss}` : `the update made ${badParam.path} ${badParam.value} (the loss was ${loss})`;
+        fail(new TrainError('NonFiniteLoss', `${what}; lower the learning rate, check the data, or set nanPolicy: 'skip'`, where()));
         return;
       }
       if (!skipped) {

@@ -1,4 +1,4 @@
-// `chainrule eval <checkpoint>`: loss, accuracy and confusion matrix of a checkpoint on its test (or training) split.
+// `chainrule eval <checkpoint>`: loss, accuracy and confusion matrix of a checkpoint on its test (or training, or validation) split.
 
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -16,7 +16,7 @@ import { EXIT } from './train.js';
  * @example
  * decodeFlags(evalFlagsCodec, { split: 'test' })
  */
-export const evalFlagsCodec = t.partial({ split: choiceFlag(['test', 'train'] as const), json: t.boolean });
+export const evalFlagsCodec = t.partial({ split: choiceFlag(['test', 'train', 'validation'] as const), json: t.boolean });
 
 /** The decoded flags of `eval`. */
 export type EvalFlags = t.TypeOf<typeof evalFlagsCodec>;
@@ -48,6 +48,10 @@ export const evalCommand = async (path: string, flags: EvalFlags, io: Io): Promi
   const split = await loadSplit(run.data);
   const which = flags.split ?? 'test';
   const ds = split[which];
+  if (ds === undefined) {
+    io.stderr.write(`chainrule eval: --split validation: ${path} was trained without a validation set (train --val-fraction)\n`);
+    return EXIT.usage;
+  }
   const m = evaluate(checkpoint.state.params, checkpoint.model, ds);
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify({

@@ -3,15 +3,16 @@
 import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { Subject, lastValueFrom, tap } from 'rxjs';
-import { evaluate, makeCheckpoint, ofType, train, type Checkpoint, type Control, type TrainState } from '@chainrule/train';
-import { loadCheckpoint, saveCheckpoint } from '@chainrule/train/node';
+import { evaluate, makeCheckpoint, ofType, train, validationCount, type Checkpoint, type Control, type TrainState } from '@chainrule/train';
+import { checkCheckpointPath, loadCheckpoint, saveCheckpoint } from '@chainrule/train/node';
 import type { ActivationName, Model } from '@chainrule/nn';
 import { choiceFlag, flagName, intFlag, numberFlag, sizesFlag } from '../flags.js';
 import type { Io } from '../io.js';
+import { availableMemory, estimateMemory, memoryProblem } from '../memory.js';
 import { jsonReporter, plainReporter, progressReporter, type Reporter } from '../report.js';
 import { decodeRunConfig, type RunConfig } from '../run-config.js';
 import {
-  ACTIVATIONS, CNN_PRESET, DATASETS, MODELS, OPTIMIZERS, PRESETS, SCHEDULES, buildNetwork, loadSplit, makeOptimizer,
+  ACTIVATIONS, CNN_PRESET, DATASETS, MODELS, OPTIMIZERS, PRESETS, SCHEDULES, buildNetwork, datasetShape, loadSplit, makeOptimizer,
   type OptimizerName, type Split,
 } from '../setup.js';
 
@@ -29,6 +30,7 @@ export const trainFlagsCodec = t.partial({
   dataset: choiceFlag(DATASETS),
   trainSize: intFlag(1),
   testSize: intFlag(1),
+  valFraction: numberFlag({ above: 0, below: 1 }),
   model: choiceFlag(MODELS),
   hidden: sizesFlag,
   activation: choiceFlag(ACTIVATIONS),
@@ -81,14 +83,20 @@ export const planTraining = (f: TrainFlags): Either<string, TrainPlan> => {
   const testSize = dataset === 'xor' ? 4 : (f.testSize ?? preset.testSize);
   if (dataset === 'xor' && (f.trainSize !== undefined || f.testSize !== undefined)) return left('--train-size/--test-size: xor has exactly its 4 points');
   if (dataset === 'mnist' && trainSize + testSize > 10000) return left(`--train-size + --test-size: MNIST has 10000 digits, asked for ${trainSize + testSize}`);
-  const batchSize = f.batchSize ?? Math.min(preset.batchSize, trainSize);
-  if (batchSize > trainSize) return left(`--batch-size: ${batchSize} is larger than the training set (${trainSize} examples)`);
+  const valFraction = f.valFraction;
+  if (valFraction !== undefined && (dataset === 'xor' || trainSize < 2)) return left(`--val-fraction: ${dataset === 'xor' ? 'xor has only its 4 points, all needed for training' : 'needs --train-size 2 or more'}`);
+  // the examples trained on: the training set without the validation ones
+  const fit = valFraction === undefined ? trainSize : trainSize - validationCount(trainSize, valFraction);
+  const batchSize = f.batchSize ?? Math.min(preset.batchSize, fit);
+  if (batchSize > fit) {
+    return left(`--batch-size: ${batchSize} is larger than the training set (${fit} examples${valFraction === undefined ? '' : ` after --val-fraction ${valFraction}`})`);
+  }
   return right({
     run: {
       seed: f.seed ?? 0,
       batchSize,
       epochs: f.epochs ?? (cnn ? CNN_PRESET.epochs : preset.epochs),
-      data: { dataset, trainSize, testSize, seed: f.dataSeed ?? 0, image: cnn },
+      data: { dataset, trainSize, testSize, seed: f.dataSeed ?? 0, image: cnn, ...(valFraction === undefined ? {} : { valFraction }) },
       optimizer: {
         name: optimizer,
         learningRate: f.lr ?? defaultRate(optimizer, cnn ? CNN_PRESET.learningRate : preset.learningRate),
@@ -103,7 +111,7 @@ export const planTraining = (f: TrainFlags): Either<string, TrainPlan> => {
 };
 
 // Flags that describe the run; a resumed run takes them from its checkpoint instead.
-const FIXED_WHEN_RESUMING = ['dataset', 'trainSize', 'testSize', 'model', 'hidden', 'activation', 'optimizer', 'lr', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'batchSize', 'seed', 'dataSeed'] as const;
+const FIXED_WHEN_RESUMING = ['dataset', 'trainSize', 'testSize', 'valFraction', 'model', 'hidden', 'activation', 'optimizer', 'lr', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'batchSize', 'seed', 'dataSeed'] as const;
 
 /**
  * The plan of a resumed run: the checkpoint's settings, with `--epochs` as the new total.
@@ -139,9 +147,13 @@ const CHECKPOINT_INTERVAL_MS = 2000;
  * Writes checkpoints to one file, one at a time and atomically (the previous file stays
  * whole until the new one replaces it). Epoch checkpoints closer together than
  * CHECKPOINT_INTERVAL_MS are skipped, except the latest one waiting; `final` always writes.
+ * `written` is the last checkpoint whose save returned and `saving` the one being saved
+ * now (the file holds it once its rename is done), so nothing names a file that was not written.
  */
 const checkpointWriter = (path: string, note: (message: string) => void) => {
   let pending: Checkpoint | undefined;
+  let written: Checkpoint | undefined;
+  let saving: Checkpoint | undefined;
   let lastWrite = -Infinity;
   let writing: Promise<void> = Promise.resolve();
   let busy = false;
@@ -151,8 +163,11 @@ const checkpointWriter = (path: string, note: (message: string) => void) => {
       const c = pending;
       pending = undefined;
       lastWrite = performance.now();
+      saving = c;
       const r = await saveCheckpoint(path, c);
+      saving = undefined;
       if (isLeft(r)) note(`warning: checkpoint not saved to ${path}: ${r.left.message}`);
+      else written = c;
     }
     busy = false;
   };
@@ -163,14 +178,33 @@ const checkpointWriter = (path: string, note: (message: string) => void) => {
       if (!busy) writing = drain();
     },
     flush: (): Promise<void> => writing,
+    written: (): Checkpoint | undefined => written,
+    saving: (): Checkpoint | undefined => saving,
   };
 };
 
+const epochAndStep = (c: Checkpoint): string => `epoch ${c.state.history.epochs.length} (step ${c.state.step})`;
+
 /**
- * Runs `chainrule train` with decoded flags and returns the exit code. Saves a checkpoint
- * after every epoch and at the end when `--out` is given (atomically: the previous file
- * stays intact until the new one is complete). The first Ctrl-C stops the run after the
- * current step and saves; a second one quits at once.
+ * What the checkpoint file holds, for a message, or undefined when nothing reached it:
+ * `<path> holds the checkpoint of epoch 3 (step 750)`; while a save runs, the file holds the
+ * previous checkpoint or, once the save's rename is done, the new one.
+ */
+const holds = (path: string, written: Checkpoint | undefined, saving: Checkpoint | undefined): string | undefined => {
+  if (saving === undefined) return written === undefined ? undefined : `${path} holds the checkpoint of ${epochAndStep(written)}`;
+  return written === undefined
+    ? `${path} holds the checkpoint of ${epochAndStep(saving)} if its save got through, else nothing`
+    : `${path} holds the checkpoint of ${epochAndStep(written)}, or of ${epochAndStep(saving)} if its save got through`;
+};
+
+/**
+ * Runs `chainrule train` with decoded flags and returns the exit code. Before training it
+ * checks that `--out` can be written and that the run fits in memory (exit 2 otherwise).
+ * Saves a checkpoint after every epoch and at the end when `--out` is given (atomically: the
+ * previous file stays intact until the new one is complete), and names the file only once
+ * it holds a checkpoint of this run. The first Ctrl-C stops the run after the current step
+ * and saves; a second one quits at once (exit 130). A closed stdout (`| head`) stops the run
+ * the same way, quietly.
  *
  * @example
  * const code = await trainCommand({ dataset: 'xor', epochs: 100 }, processIo())
@@ -181,6 +215,11 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
     io.stderr.write(`chainrule train: ${message}\n`);
     return code;
   };
+  const out = flags.out;
+  if (out !== undefined) {
+    const writable = await checkCheckpointPath(out);
+    if (isLeft(writable)) return fail(`--out: ${writable.left.message}`, EXIT.usage);
+  }
   let resumed: Checkpoint | undefined;
   let run: RunConfig;
   let network: TrainPlan['model'] | undefined;
@@ -196,22 +235,30 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
     if (isLeft(plan)) return fail(plan.left, EXIT.usage);
     ({ run, model: network } = plan.right);
   }
+  const shape = datasetShape(run.data);
+  const model: Model = resumed?.model ?? buildNetwork(network!, shape.featureShape, shape.classes);
+  const tooBig = memoryProblem(estimateMemory(run, model, { checkpoint: out !== undefined }), availableMemory());
+  if (tooBig !== undefined) return fail(tooBig, EXIT.usage);
   let split: Split;
   try {
     split = await loadSplit(run.data);
   } catch (e) {
     return fail(`cannot load the ${run.data.dataset} dataset: ${errorText(e)}`);
   }
-  const model: Model = resumed?.model ?? buildNetwork(network!, split.train.featureShape, split.train.numClasses);
   const reporter: Reporter = flags.json === true
     ? jsonReporter(io.stdout, io.stderr)
     : io.interactive
       ? progressReporter(io.stdout, run.epochs)
       : plainReporter(io.stdout, io.stderr, run.epochs);
 
-  const out = flags.out;
   const saver = out === undefined ? undefined : checkpointWriter(out, (m) => reporter.note(m));
-  const save = (state: TrainState, final: boolean): void => saver?.save(makeCheckpoint({ model, config: { ...run }, state }), final);
+  const save = (state: TrainState, final: boolean): Checkpoint | undefined => {
+    if (saver === undefined) return undefined;
+    const c = makeCheckpoint({ model, config: { ...run }, state });
+    saver.save(c, final);
+    return c;
+  };
+  const written = (): string | undefined => (saver === undefined ? undefined : holds(out!, saver.written(), saver.saving()));
 
   const control$ = new Subject<Control>();
   let interrupted = false;
@@ -221,17 +268,20 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
       reporter.note('stopping after this step (Ctrl-C again to quit at once)…');
       control$.next({ type: 'stop' });
     } else {
-      reporter.note(out === undefined ? 'quit.' : `quit; ${out} holds the last completed checkpoint.`);
+      const where = written();
+      reporter.note(out === undefined ? 'quit.' : where === undefined ? `quit; no checkpoint was written to ${out}.` : `quit; ${where}.`);
       io.exit(EXIT.interrupted);
     }
   });
+  // Nobody reads any more (`| head`): stop as after a Ctrl-C, saving, without a word.
+  const closed = io.stdoutClosed?.subscribe(() => control$.next({ type: 'stop' }));
 
   try {
     const done = await lastValueFrom(
       train({
         model,
         data: split.train,
-        validation: split.test,
+        ...(split.validation === undefined ? {} : { validation: split.validation }),
         optimizer: makeOptimizer(run.optimizer, run.epochs * Math.floor(split.train.size / run.batchSize)),
         epochs: run.epochs,
         batchSize: run.batchSize,
@@ -246,11 +296,10 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
         ofType('done'),
       ),
     );
-    save(done, true);
+    const final = save(done, true);
     await saver?.flush();
-    // The last epoch's validation already measured these params on the test split, unless the run stopped mid-epoch.
-    const last = done.history.epochs[done.history.epochs.length - 1];
-    const metrics = last?.step === done.step && last.validation !== undefined ? last.validation : evaluate(done.params, model, split.test);
+    const savedFinal = final !== undefined && saver?.written() === final;
+    const metrics = evaluate(done.params, model, split.test);
     reporter.finish({
       dataset: run.data.dataset,
       testExamples: split.test.size,
@@ -260,13 +309,19 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
       steps: done.step,
       seconds: (performance.now() - started) / 1000,
       stopped: done.stopped,
-      ...(out === undefined ? {} : { checkpoint: out }),
+      ...(savedFinal ? { checkpoint: out } : {}),
     });
+    if (final !== undefined && !savedFinal) {
+      const where = written();
+      return fail(`the final checkpoint could not be written to ${out}${where === undefined ? '' : `; ${where}`}`);
+    }
     return interrupted ? EXIT.interrupted : EXIT.ok;
   } catch (e) {
     await saver?.flush();
-    return fail(`training failed: ${errorText(e)}${out === undefined ? '' : ` (${out} holds the last completed epoch)`}`);
+    const where = written();
+    return fail(`training failed: ${errorText(e)}${where === undefined ? '' : ` (${where})`}`);
   } finally {
     interrupts.unsubscribe();
+    closed?.unsubscribe();
   }
 };

@@ -1,7 +1,7 @@
 // Tests of the Node entry: atomic checkpoint files, their failure modes, and MNIST from the mnist package.
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { makeCheckpoint, serializeCheckpoint, type Checkpoint } from '../checkpo
 import { mnistSplit } from '../mnist.js';
 import { ofType } from '../operators/of-type.js';
 import { train } from '../train.js';
-import { loadCheckpoint, loadMnist, mnistFiles, saveCheckpoint } from './index.js';
+import { checkCheckpointPath, loadCheckpoint, loadMnist, mnistFiles, saveCheckpoint } from './index.js';
 
 let dir: string;
 let checkpoint: Checkpoint;
@@ -67,6 +67,35 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const r = await loadCheckpoint(path);
     expect(r).toMatchObject({ _tag: 'Left', left: { kind: 'Json', message: expect.stringMatching(/cut\.json: checkpoint is not valid JSON/) } });
     expect(await readFile(path, 'utf8')).toBe(text.slice(0, text.length - 100));
+  });
+});
+
+describe('checkCheckpointPath', () => {
+  const message = async (path: string): Promise<string> => {
+    const r = await checkCheckpointPath(path);
+    return isLeft(r) ? r.left.message : 'ok';
+  };
+
+  it('accepts a new or existing file in a writable directory and leaves nothing behind', async () => {
+    const sub = await mkdtemp(join(dir, 'ok-'));
+    expect(await message(join(sub, 'new.json'))).toBe('ok');
+    await writeFile(join(sub, 'old.json'), 'x');
+    expect(await message(join(sub, 'old.json'))).toBe('ok');
+    expect(await readdir(sub)).toEqual(['old.json']);
+  });
+
+  it('refuses a missing directory, a directory, a file as directory and a read-only place', async () => {
+    expect(await message(join(dir, 'no-such-dir', 'x.json'))).toMatch(/cannot write a checkpoint to .*x\.json: the directory .*no-such-dir does not exist/);
+    expect(await message(dir)).toMatch(/: it is a directory$/);
+    await writeFile(join(dir, 'plain'), 'x');
+    expect(await message(join(dir, 'plain', 'x.json'))).toMatch(/plain is not a directory/);
+    // root writes through file modes, so as root take a file system that refuses everyone
+    const readOnly = process.getuid?.() === 0 ? '/sys' : join(dir, 'read-only');
+    if (readOnly !== '/sys') {
+      await mkdir(readOnly);
+      await chmod(readOnly, 0o555);
+    }
+    expect(await message(join(readOnly, 'x.json'))).toMatch(/cannot create files in .*\(EACCES|\(EROFS|\(EPERM/);
   });
 });
 
