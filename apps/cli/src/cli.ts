@@ -86,6 +86,7 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
     .option('--out <file>', 'write a checkpoint after every epoch and at the end (checked to be writable before training)')
     .option('--resume <file>', 'continue the run saved in this checkpoint')
     .option('--json', 'print the event stream as JSON lines')
+    .option('--debug-nans', 'check every op, forward and backward, and stop at the first NaN or infinity naming the op that made it (slower)')
     .action(start('train', trainFlagsCodec, (f) => trainCommand(f, io)));
 
   program

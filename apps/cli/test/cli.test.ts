@@ -445,3 +445,19 @@ describe('Ctrl-C twice in a real process', () => {
   });
 });
 
+
+describe('train --debug-nans', () => {
+  it('stops at the first non-finite value and names the op that made it', () => {
+    const r = cli('train', '--dataset', 'spirals', '--lr', '1e39', '--epochs', '1', '--debug-nans');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/NonFinite: produced \d+ NaN and \d+ infinite values/);
+    expect(r.stderr).toMatch(/\(op core\.\w+; input shapes/);
+  });
+
+  it('without the flag, the same run ends with NonFiniteLoss naming the step', () => {
+    const r = cli('train', '--dataset', 'spirals', '--lr', '1e39', '--epochs', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/step 1/);
+    expect(r.stderr).not.toMatch(/NonFinite:/);
+  });
+});

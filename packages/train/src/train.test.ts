@@ -3,7 +3,8 @@
 import { describe, it, expect } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { Subject, lastValueFrom, map, tap, toArray, type Observable } from 'rxjs';
-import { tensor, type Tensor } from '@chainrule/core';
+import { tensor, type Backend, type Tensor } from '@chainrule/core';
+import { matmulInto } from '@chainrule/core/kernels';
 import { mlp } from '@chainrule/nn';
 import { sgd } from '@chainrule/optim';
 import { countingExecutor, xorConfig } from '../test/helpers.js';
@@ -286,5 +287,34 @@ describe('train: failures', () => {
     expect(await bad({ model: mlp({ sizes: [2, 1] }) })).toMatch(/2 classes but the model has 1 outputs/);
     expect(await bad({ nanPolicy: 'ignore' as 'skip' })).toMatch(/nanPolicy must be 'error' or 'skip'/);
     expect(await bad({ params: [] })).toMatch(/params do not fit the model/);
+  });
+});
+
+describe('train: where the step runs', () => {
+  it("runs the jitted step on the config's backend", async () => {
+    let calls = 0;
+    const counting: Backend = {
+      name: 'counting',
+      kernels: {
+        'core.matmul': (ins, out, attrs: { transposeA: boolean; transposeB: boolean }, avals) => {
+          calls++;
+          const sa = avals.inputs[0].shape;
+          const m = avals.output.shape[0], n = avals.output.shape[1];
+          const k = attrs.transposeA ? sa[0] : sa[1];
+          matmulInto(ins[0], 0, ins[1], 0, out, 0, m, k, n, attrs.transposeA, attrs.transposeB);
+        },
+      },
+    };
+    const viaJs = steps(await collect(train(xorConfig({ epochs: 2 })))).map((s) => s.loss);
+    const viaCounting = steps(await collect(train(xorConfig({ epochs: 2, backend: counting })))).map((s) => s.loss);
+    expect(calls).toBeGreaterThan(0);
+    expect(viaCounting).toEqual(viaJs);
+  });
+
+  it('with debugNans, a step that makes a non-finite value fails naming the op that made it', async () => {
+    const run$ = train({ model: mlp({ sizes: [2, 8, 2] }), data: spirals({ perClass: 40 }), optimizer: sgd({ learningRate: 1e39 }), epochs: 2, batchSize: 8, debugNans: true });
+    const err = await collect(run$).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'StepFailed', epoch: 1, step: 1 });
+    expect((err as TrainError).message).toMatch(/NonFinite: produced \d+ NaN and \d+ infinite values .* \(op core\.\w+; input shapes/);
   });
 });

@@ -1,7 +1,7 @@
 // The trainer: a cold Observable that runs one jitted training step per scheduler task and reports each as an event.
 
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { Tensor, flatten, jit, treeKey, treePaths, valueAndGrad, type Executor } from '@chainrule/core';
+import { Tensor, flatten, getBackend, jit, treeKey, treePaths, valueAndGrad, withBackend, type Backend, type Executor } from '@chainrule/core';
 import { checkModelParams, type Model, type Params } from '@chainrule/nn';
 import { applyUpdates, currentLearningRate, setLearningRate, type GradientTransformation } from '@chainrule/optim';
 import { batchAt, batchCount, epochOrder, runKeys, validationSplit, type Dataset } from './dataset.js';
@@ -62,6 +62,10 @@ export interface TrainConfig {
   readonly evalBatchSize?: number;
   /** Runs the jitted step (default: core's interpreter). */
   readonly executor?: Executor;
+  /** Where the kernels run (default: the process default, core's `getBackend()` when the run starts). */
+  readonly backend?: Backend;
+  /** Check every op's output, forward and backward, for NaN and infinities (see core's `setDebugNans`): slower, names the op that made the first one. */
+  readonly debugNans?: boolean;
 }
 
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0;
@@ -227,6 +231,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
     const scheduler = config.scheduler ?? macrotaskScheduler;
     const delay = config.stepDelay ?? 0;
     const lossFn = lossFunction(config.loss);
+    const backend = config.backend ?? getBackend();
 
     const objective = (p: Params, x: Tensor, y: Tensor): [Tensor, Tensor] => {
       const logits = model.apply(p, x);
@@ -238,7 +243,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
         const { updates, state } = optimizer.update(grads, s, p);
         return [applyUpdates(p, updates), state, loss, logits];
       },
-      { executor: config.executor },
+      { executor: config.executor, backend, ...(config.debugNans === undefined ? {} : { debugNans: config.debugNans }) },
     );
 
     let params = start.params;
@@ -282,7 +287,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
       let val: Metrics | undefined;
       if (validation !== undefined) {
         try {
-          val = evaluate(params, model, validation, { batchSize: config.evalBatchSize, loss: config.loss });
+          val = withBackend(backend, () => evaluate(params, model, validation, { batchSize: config.evalBatchSize, loss: config.loss }));
         } catch (err) {
           fail(new TrainError('StepFailed', `validation failed: ${messageOf(err)}`, { epoch: e + 1, step: done }, err));
           return false;

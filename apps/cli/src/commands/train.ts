@@ -47,6 +47,7 @@ export const trainFlagsCodec = t.partial({
   out: t.string,
   resume: t.string,
   json: t.boolean,
+  debugNans: t.boolean,
 });
 
 /** The decoded flags of `train`. */
@@ -287,6 +288,7 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
         batchSize: run.batchSize,
         seed: run.seed,
         ...(resumed === undefined ? {} : { resume: resumed.state }),
+        ...(flags.debugNans === true ? { debugNans: true } : {}),
         control$,
       }).pipe(
         tap((e) => {
