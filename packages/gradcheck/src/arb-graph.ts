@@ -5,6 +5,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { ChainruleError, tensor, sizeOf, type Op, type Registry, type Tensor } from '@chainrule/core';
 import { needInt, value, valueRange, type ValueRange } from './arb.js';
 import { describeTensor } from './flat.js';
+import { expandTo } from '@chainrule/core/kernels';
 
 /** Options of {@link graph}. */
 export interface GraphOptions {
@@ -91,6 +92,19 @@ const allFinite = (x: Tensor, maxAbs: number): boolean => {
   return true;
 };
 
+/**
+ * Whether two inputs of a kinked binary op come within `margin` of each other anywhere
+ * (after broadcasting): maximum and minimum have their kink on ties, which per-input domains
+ * cannot describe.
+ */
+const tiesOf = (c: Candidate, ins: readonly Tensor[], margin: number): boolean => {
+  const out = c.op.infer(ins, c.attrs);
+  if (isLeft(out)) return false;
+  const a = expandTo(ins[0], out.right.shape), b = expandTo(ins[1], out.right.shape);
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) < margin) return true;
+  return false;
+};
+
 /** Applies a candidate to chosen values, or undefined when it does not fit (shapes, domains, magnitudes). */
 const tryApply = (c: Candidate, ins: readonly Tensor[], o: Required<Pick<GraphOptions, 'margin' | 'maxAbs' | 'maxSize'>>): Tensor | undefined => {
   if (isLeft(c.op.infer(ins, c.attrs))) return undefined;
@@ -98,6 +112,7 @@ const tryApply = (c: Candidate, ins: readonly Tensor[], o: Required<Pick<GraphOp
     const d = c.op.domains?.[k];
     if (d !== undefined && !inRange(ins[k], { min: d.min ?? -Infinity, max: d.max ?? Infinity, avoid: d.avoid ?? [], margin: o.margin })) return undefined;
   }
+  if (c.op.smooth === false && ins.length === 2 && tiesOf(c, ins, o.margin)) return undefined;
   try {
     const y = c.op(...ins, c.raw as object);
     return y.size <= o.maxSize && allFinite(y, o.maxAbs) ? y : undefined;

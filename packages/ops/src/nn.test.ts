@@ -8,11 +8,12 @@ import {
 } from '@chainrule/core';
 import {
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool2d, maxPool2dGrad, maxPool2dGather, avgPool2d, avgPool2dGrad,
-  dropout, keyTensor, softmax, logSoftmax, type Padding,
+  dropout, keyTensor, softmax, logSoftmax, conv1d, conv2dTranspose, depthwiseConv2d, type Padding,
 } from './nn.js';
 import { standardRegistry } from './registry.js';
 import { draw, make, randomTensor, expectClose, checkVjp, checkJvp, checkSecondOrder, distinctValuesArb, type TensorFn } from '../test/fd-nn.js';
 import { lcg } from '../test/seeded.js';
+import { checkGrads } from '../test/fd.js';
 
 const DTYPES: readonly DType[] = ['float32', 'float64'];
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
@@ -521,5 +522,48 @@ describe('attribute and shape validation', () => {
     rejects(() => dropout(x, tensor([0.5, 1], { dtype: 'float64' }), { rate: 0.5 }), 'BadArgument', 'key', '0.5');
     // A bad key value fed to a jitted function is caught when the graph runs.
     rejects(() => jit((x: Tensor, k: Tensor) => dropout(x, k, { rate: 0.5 }))(x, tensor([1.5, 2], { dtype: 'float64' })), 'BadArgument', 'key', 'ops.dropout');
+  });
+});
+
+describe('conv1d, conv2dTranspose and depthwiseConv2d (composites of conv2d)', () => {
+  const filled = (shape: number[], seed: number) =>
+    tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(seed * 3.7 + i * 0.9)), { shape, dtype: 'float64' });
+
+  it('conv1d matches the direct sum, with padding, stride and dilation', () => {
+    const x = filled([2, 7, 3], 1), w = filled([3, 3, 2], 2);
+    for (const [stride, dilation, pad] of [[1, 1, [1, 1]], [2, 1, [0, 2]], [1, 2, [2, 2]]] as const) {
+      const y = conv1d(x, w, { padding: pad, stride, dilation });
+      const out = Math.floor((7 + pad[0] + pad[1] - dilation * 2 - 1) / stride) + 1;
+      expect(y.shape).toEqual([2, out, 2]);
+      for (let n = 0; n < 2; n++) for (let i = 0; i < out; i++) for (let o = 0; o < 2; o++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) for (let c = 0; c < 3; c++) {
+          const at = i * stride + k * dilation - pad[0];
+          if (at >= 0 && at < 7) s += x.data[(n * 7 + at) * 3 + c] * w.data[(k * 3 + c) * 2 + o];
+        }
+        expect(y.data[(n * out + i) * 2 + o]).toBeCloseTo(s, 12);
+      }
+    }
+    checkGrads((a, b) => conv1d(a, b, { padding: 'same' }), [filled([1, 5, 2], 3), filled([3, 2, 2], 4)], 1, { order: 2 });
+  });
+
+  it('conv2dTranspose is the adjoint of conv2d: ⟨conv2d(a, w), x⟩ = ⟨a, conv2dTranspose(x, w)⟩', () => {
+    const a = filled([1, 6, 6, 2], 5), w = filled([3, 3, 2, 4], 6), x = filled([1, 3, 3, 4], 7);
+    const lhs = sum(mul(conv2d(a, w, { padding: 'same', strides: 2 }), x)).data[0];
+    const up = conv2dTranspose(x, w, { outputShape: [1, 6, 6, 2], padding: 'same', strides: 2 });
+    expect(up.shape).toEqual([1, 6, 6, 2]);
+    expect(sum(mul(a, up)).data[0]).toBeCloseTo(lhs, 10);
+  });
+
+  it('depthwiseConv2d convolves each channel with its own filters, channels ordered c·m + j', () => {
+    const x = filled([1, 4, 4, 3], 8), w = filled([2, 2, 3, 2], 9);
+    const y = depthwiseConv2d(x, w, { padding: 'valid' });
+    expect(y.shape).toEqual([1, 3, 3, 6]);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let c = 0; c < 3; c++) for (let m = 0; m < 2; m++) {
+      let s = 0;
+      for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) s += x.data[((i + p) * 4 + (j + q)) * 3 + c] * w.data[((p * 2 + q) * 3 + c) * 2 + m];
+      expect(y.data[(i * 3 + j) * 6 + c * 2 + m]).toBeCloseTo(s, 12);
+    }
+    checkGrads((a, b) => depthwiseConv2d(a, b, { padding: 'same' }), [filled([1, 3, 3, 2], 10), filled([2, 2, 2, 1], 11)], 2, { order: 2 });
   });
 });

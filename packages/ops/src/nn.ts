@@ -3,7 +3,7 @@
 import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { ChainruleError, defineOp, allocate, tensor, inferSame, uniformArray, shapesEqual, type Op, type Aval, type Tensor, type ShapeError, type PRNGKey } from '@chainrule/core';
+import { ChainruleError, defineOp, allocate, tensor, inferSame, uniformArray, shapesEqual, reshape, mul, type Op, type Aval, type Tensor, type ShapeError, type PRNGKey } from '@chainrule/core';
 import { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, samePadding, type Pads2d, type Pair } from './kernels/conv.js';
 import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './kernels/pool.js';
 import { addTangents, fmt } from './internal.js';
@@ -580,3 +580,76 @@ export const dropout: Op<DropoutAttrs> = defineOp({
   vjp: ({ inputs: [, k], cotangent: g, attrs }) => [dropout(g, k, attrs), null],
   jvp: ({ inputs: [, k], tangents: [tx], attrs }) => (tx === null ? null : dropout(tx, k, attrs)),
 });
+
+// ---------------------------------------------------------------------------------------
+// conv1d, conv2dTranspose, depthwiseConv2d: composites of conv2d and its backprop
+
+/** Attrs of {@link conv1d}: padding, and the stride and dilation along the one spatial axis. */
+export interface Conv1dAttrs {
+  readonly padding: 'same' | 'valid' | readonly [number, number];
+  readonly stride?: number;
+  readonly dilation?: number;
+}
+
+/**
+ * 1-D convolution of `x` [N, W, C] with `w` [KW, C, O] → [N, W′, O] (NWC / WIO, as
+ * TensorFlow's conv1d): conv2d over a height of 1, so it differentiates and runs on every
+ * backend's conv2d kernels.
+ *
+ * @example
+ * conv1d(x, w, { padding: 'same' })            // x [8, 100, 3], w [5, 3, 16] → [8, 100, 16]
+ * conv1d(x, w, { padding: 'valid', stride: 2 })
+ */
+export const conv1d = (x: Tensor, w: Tensor, attrs: Conv1dAttrs): Tensor => {
+  const where = { op: 'ops.conv1d', shapes: [x.shape, w.shape], attrs };
+  if (x.shape.length !== 3) throw new ChainruleError('ShapeMismatch', `conv1d: x must be [N, W, C], got ${fmt(x.shape)}`, where);
+  if (w.shape.length !== 3) throw new ChainruleError('ShapeMismatch', `conv1d: w must be [KW, C, O], got ${fmt(w.shape)}`, where);
+  const { padding, stride = 1, dilation = 1 } = attrs;
+  const pad2: Padding = typeof padding === 'string' ? padding : [[0, 0], [padding[0], padding[1]]];
+  const [n, width, c] = x.shape;
+  const y = conv2d(reshape(x, { shape: [n, 1, width, c] }), reshape(w, { shape: [1, ...w.shape] }), { padding: pad2, strides: [1, stride], dilations: [1, dilation] });
+  return reshape(y, { shape: [y.shape[0], y.shape[2], y.shape[3]] });
+};
+
+/** Attrs of {@link conv2dTranspose}: the output's shape [N, H, W, C], padding and strides. */
+export interface Conv2dTransposeAttrs {
+  readonly outputShape: readonly number[];
+  readonly padding: Padding;
+  readonly strides?: Size2;
+}
+
+/**
+ * The transposed ("fractionally strided") convolution that upsamples `x` [N, H′, W′, I] with
+ * `w` [KH, KW, O, I] to `outputShape` [N, H, W, O] — TensorFlow.js's conv2dTranspose: the
+ * gradient of conv2d with respect to its input, so `conv2dBackpropInput` with the roles named
+ * for decoders.
+ *
+ * @example
+ * conv2dTranspose(x, w, { outputShape: [1, 8, 8, 3], strides: 2, padding: 'same' }) // x [1, 4, 4, 16], w [3, 3, 3, 16]
+ */
+export const conv2dTranspose = (x: Tensor, w: Tensor, attrs: Conv2dTransposeAttrs): Tensor =>
+  conv2dBackpropInput(x, w, { inputShape: attrs.outputShape, padding: attrs.padding, ...(attrs.strides === undefined ? {} : { strides: attrs.strides }) });
+
+/**
+ * Depthwise 2-D convolution: each of the C input channels of `x` [N, H, W, C] convolved with
+ * its own `m` filters from `w` [KH, KW, C, m], giving C·m channels ordered c·m + j (as
+ * TensorFlow's depthwiseConv2d). A conv2d with the block-diagonal filter
+ * w′[…, c′, c·m + j] = [c′ = c]·w[…, c, j], so every backend's conv2d kernels and their
+ * gradients apply; it does C times the arithmetic of a dedicated kernel.
+ *
+ * @example
+ * depthwiseConv2d(x, w, { padding: 'same' }) // x [1, 8, 8, 3], w [3, 3, 3, 2] → [1, 8, 8, 6]
+ */
+export const depthwiseConv2d = (x: Tensor, w: Tensor, attrs: Conv2dAttrs): Tensor => {
+  const where = { op: 'ops.depthwiseConv2d', shapes: [x.shape, w.shape], attrs };
+  if (w.shape.length !== 4) throw new ChainruleError('ShapeMismatch', `depthwiseConv2d: w must be [KH, KW, C, m], got ${fmt(w.shape)}`, where);
+  if (x.shape.length !== 4 || x.shape[3] !== w.shape[2]) {
+    throw new ChainruleError('ShapeMismatch', `depthwiseConv2d: x must be [N, H, W, ${w.shape[2]}] for w ${fmt(w.shape)}, got ${fmt(x.shape)}`, where);
+  }
+  const [kh, kw, c, m] = w.shape;
+  const eye = new Array<number>(c * c).fill(0);
+  for (let i = 0; i < c; i++) eye[i * c + i] = 1;
+  const diagonal = tensor(eye, { shape: [1, 1, c, c, 1], dtype: w.dtype });
+  const full = mul(reshape(w, { shape: [kh, kw, 1, c, m] }), diagonal); // [kh, kw, c′, c, m]
+  return conv2d(x, reshape(full, { shape: [kh, kw, c, c * m] }), attrs);
+};

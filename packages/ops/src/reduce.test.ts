@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { tensor, grad, sum, type Tensor, type DType } from '@chainrule/core';
 import * as R from './reduce.js';
 import { checkGrads, arbShape, arbTensor, arbSeed, expectClose, unravel, ravel, asFloat32, throwsWith } from '../test/fd.js';
+import { std, norm } from './reduce.js';
 
 interface Reduction {
   readonly axis?: number | number[];
@@ -226,5 +227,25 @@ describe('reduce attribute validation', () => {
     throwsWith(() => R.argmin(tensor([], { shape: [0] })), 'ops.argmin', 'empty');
     throwsWith(() => R.variance(x, { ddof: -1 }), 'ops.variance', 'ddof');
     throwsWith(() => R.prod(x, { axis: 0.5 }), 'ops.prod', 'axis 0.5');
+  });
+});
+
+describe('std and norm (composites)', () => {
+  const f64 = (v: number[], shape?: number[]) => tensor(v, { dtype: 'float64', ...(shape ? { shape } : {}) });
+  it('std is √variance, with ddof', () => {
+    // [1, 2, 3, 4]: mean 2.5, squared deviations 2.25 + 0.25 + 0.25 + 2.25 = 5
+    expect(std(f64([1, 2, 3, 4])).data[0]).toBeCloseTo(Math.sqrt(5 / 4), 14);
+    expect(std(f64([1, 2, 3, 4]), { ddof: 1 }).data[0]).toBeCloseTo(Math.sqrt(5 / 3), 14);
+    expect(Array.from(std(f64([1, 3, 2, 2], [2, 2]), { axis: 1 }).data)).toEqual([1, 0]);
+    checkGrads((x) => std(x, { axis: 0 }), [f64([0.5, -1, 2, 0.25, 3, -0.75], [3, 2])], 1, { order: 2 });
+  });
+  it('norm of orders 1, 2 and ∞', () => {
+    expect(norm(f64([3, -4])).data[0]).toBe(5);
+    expect(norm(f64([3, -4]), { ord: 1 }).data[0]).toBe(7);
+    expect(norm(f64([3, -4]), { ord: Infinity }).data[0]).toBe(4);
+    expect(Array.from(norm(f64([3, 4, 6, 8], [2, 2]), { axis: 1 }).data)).toEqual([5, 10]);
+    throwsWith(() => norm(f64([1]), { ord: 3 as 2 }), 'ord must be 1, 2 or Infinity');
+    checkGrads((x) => norm(x, { axis: -1 }), [f64([0.5, -1, 2, 0.25, 3, -0.75], [2, 3])], 2, { order: 2 });
+    checkGrads((x) => norm(x, { ord: 1 }), [f64([0.5, -1, 2, 0.25])], 3, { order: 1 });
   });
 });

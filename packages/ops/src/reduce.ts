@@ -4,9 +4,10 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, noGradient, allocate, reduceAttrs, reducedShape, inferReduce, normalizeAxes, shapesEqual, sizeOf, sum, reshape, broadcastTo, mul, div, sub, exp, stopGradient, type Op, type ReduceAttrs, type Tensor, type Aval, type Shape, type ShapeError, withDefaults, nonNegativeInt, reduceConformance } from '@chainrule/core';
+  defineOp, noGradient, allocate, reduceAttrs, reducedShape, inferReduce, normalizeAxes, shapesEqual, sizeOf, sum, reshape, broadcastTo, mul, div, sub, exp, stopGradient, ChainruleError, type Op, type ReduceAttrs, type Tensor, type Aval, type Shape, type ShapeError, withDefaults, nonNegativeInt, reduceConformance } from '@chainrule/core';
 import { reduceIndex, contiguousBlocks } from '@chainrule/core/kernels';
 import { equal, where } from './binary.js';
+import { abs, sqrt, square } from './unary.js';
 
 export { sum } from '@chainrule/core';
 
@@ -340,3 +341,38 @@ export const argmin: Op<ArgAttrs> = defineOp({
   vjp: noGradient,
   differentiable: false,
 });
+
+/**
+ * Standard deviation √variance over `axis` (default all axes), with `ddof` as in
+ * {@link variance}. A composite of variance and sqrt; its gradient is infinite where every
+ * value is equal (the standard deviation has a kink at 0).
+ *
+ * @example
+ * std(tensor([1, 2, 3, 4]))              // 1.118
+ * std(tensor([1, 2, 3, 4]), { ddof: 1 }) // 1.291
+ */
+export const std = (x: Tensor, attrs: Partial<VarianceAttrs> = {}): Tensor => sqrt(variance(x, attrs));
+
+/** Attrs of {@link norm}: the order (1, 2 or Infinity; default 2), the axes (default all) and keepDims. */
+export interface NormAttrs {
+  readonly ord?: 1 | 2 | typeof Infinity;
+  readonly axis?: number | readonly number[];
+  readonly keepDims?: boolean;
+}
+
+/**
+ * The vector norm over `axis` (default all axes, i.e. the whole tensor flattened): ord 1
+ * Σ|x|, ord 2 √Σx² (default), ord ∞ max |x|. A composite of abs, square, sum, max and sqrt.
+ *
+ * @example
+ * norm(tensor([3, -4]))                  // 5
+ * norm(tensor([3, -4]), { ord: 1 })      // 7
+ * norm(tensor([3, -4]), { ord: Infinity }) // 4
+ */
+export const norm = (x: Tensor, attrs: NormAttrs = {}): Tensor => {
+  const { ord = 2, ...reduce } = attrs;
+  if (ord === 1) return sum(abs(x), reduce);
+  if (ord === 2) return sqrt(sum(square(x), reduce));
+  if (ord === Infinity) return max(abs(x), reduce);
+  throw new ChainruleError('BadAttrs', `norm: ord must be 1, 2 or Infinity, got ${JSON.stringify(ord)}`, { op: 'ops.norm', shapes: [x.shape], attrs });
+};

@@ -4,6 +4,7 @@ import { Registry, coreOps, isOp, type Op } from '@chainrule/core';
 import * as unary from './unary.js';
 import * as trig from './trig.js';
 import * as scan from './scan.js';
+import * as sorting from './sort.js';
 import * as binary from './binary.js';
 import * as reduce from './reduce.js';
 import * as shape from './shape.js';
@@ -21,7 +22,7 @@ import * as loss from './loss.js';
 export const standardOps: readonly Op<any>[] = [
   ...new Set<Op<any>>([
     ...coreOps,
-    ...[unary, trig, scan, binary, reduce, shape, linalg, nn, loss].flatMap((m) => Object.values(m).filter(isOp)),
+    ...[unary, trig, scan, sorting, binary, reduce, shape, linalg, nn, loss].flatMap((m) => Object.values(m).filter(isOp)),
   ]),
 ];
 

@@ -98,22 +98,30 @@ const toLast = (rank: number, axis: number): { perm: number[]; back: number[] } 
 };
 
 /**
- * ∂cumprod/∂x for a scan along the last axis, with no division (so exact at zeros):
- * x̄ᵢ = (Πₖ₍ₖ₍ᵢ₎ xₖ) · Σⱼ≥ᵢ gⱼ Πᵢ₍ₖ≤ⱼ xₖ, where the inner products are the cumprod of a
- * matrix Z[i, k] = (k > i ? xₖ : 1). Built from ops, so it differentiates again.
+ * The pieces of cumprod's derivatives along the last axis, with no division (so exact at
+ * zeros): P[i, j] = Πᵢ₍ₖ≤ⱼ xₖ for j ≥ i (0 below the diagonal), the cumprod of a matrix
+ * Z[i, k] = (k > i ? xₖ : 1), and before[i] = Πₖ₍ᵢ xₖ, the output shifted by one.
+ * ∂yⱼ/∂xᵢ = before[i]·P[i, j]. Built from ops, so they differentiate again.
  */
-const cumprodVjpLast = (x: Tensor, y: Tensor, g: Tensor): Tensor => {
+const cumprodPieces = (x: Tensor, y: Tensor): { p: Tensor; before: Tensor } => {
   const n = x.shape[x.shape.length - 1];
   const dtype = x.dtype;
   const gt = new Array<number>(n * n), ge = new Array<number>(n * n);
   for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) (gt[i * n + k] = k > i ? 1 : 0), (ge[i * n + k] = k >= i ? 1 : 0);
   const z = where(tensor(gt, { shape: [n, n], dtype }), expandDims(x, { axis: -2 }), tensor(1, { dtype }));
   const p = mul(cumprod(z, { axis: -1 }), tensor(ge, { shape: [n, n], dtype }));
-  const r = sum(mul(p, expandDims(g, { axis: -2 })), { axis: -1 });
   const rank = x.shape.length;
   const begin = x.shape.map(() => 0), size = x.shape.map((d, k) => (k === rank - 1 ? n - 1 : d));
   const before = pad(slice(y, { begin, size }), { paddings: x.shape.map((_, k): [number, number] => (k === rank - 1 ? [1, 0] : [0, 0])), value: 1 });
-  return mul(before, r);
+  return { p, before };
+};
+
+/** A rule along `axis` computed by `last` on tensors moved to put that axis last, then moved back. */
+const alongLast = (axis: number, xs: readonly Tensor[], last: (...vs: Tensor[]) => Tensor): Tensor => {
+  const rank = xs[0].shape.length;
+  if (rank <= 1) return last(...xs);
+  const { perm, back } = toLast(rank, axis);
+  return transpose(last(...xs.map((v) => transpose(v, { perm }))), { perm: back });
 };
 
 /**
@@ -133,12 +141,20 @@ export const cumprod: Op<{ readonly axis: number }> = defineOp({
   forward: ([x], { axis }, out) => scanKernel(x, { axis, exclusive: false, reverse: false }, out, true),
   // ∂cumprod: x̄ᵢ = Πₖ₍ᵢ xₖ · Σⱼ≥ᵢ gⱼ Πᵢ₍ₖ≤ⱼ xₖ
   vjp: ({ inputs: [x], output: y, cotangent: g, attrs: { axis } }) => {
-    const rank = x.shape.length;
-    if (rank === 0) return [g];
-    const { perm, back } = toLast(rank, axis);
-    const last = (v: Tensor) => (rank === 1 ? v : transpose(v, { perm }));
-    const grad = cumprodVjpLast(last(x), last(y), last(g));
-    return [rank === 1 ? grad : transpose(grad, { perm: back })];
+    if (x.shape.length === 0) return [g];
+    return [alongLast(axis, [x, y, g], (xl, yl, gl) => {
+      const { p, before } = cumprodPieces(xl, yl);
+      return mul(before, sum(mul(p, expandDims(gl, { axis: -2 })), { axis: -1 }));
+    })];
+  },
+  // ẏⱼ = Σᵢ≤ⱼ Πₖ₍ᵢ xₖ · Πᵢ₍ₖ≤ⱼ xₖ · ẋᵢ
+  jvp: ({ inputs: [x], output: y, tangents: [tx], attrs: { axis } }) => {
+    if (tx === null) return null;
+    if (x.shape.length === 0) return tx;
+    return alongLast(axis, [x, y, tx], (xl, yl, tl) => {
+      const { p, before } = cumprodPieces(xl, yl);
+      return sum(mul(p, expandDims(mul(before, tl), { axis: -1 })), { axis: -2 });
+    });
   },
   conformance: {
     cases: [
@@ -170,16 +186,16 @@ const logcumsumexpKernel = (x: Tensor, axis: number, out: Aval): FloatArray => {
 };
 
 /**
- * ∂logcumsumexp along the last axis: x̄ᵢ = Σⱼ≥ᵢ gⱼ·e^(xᵢ − yⱼ). Every used exponent is ≤ 0
- * (yⱼ is at least xᵢ for j ≥ i) and the others are masked to −∞, so nothing overflows.
+ * The weights of logcumsumexp's derivatives along the last axis: W[i, j] = e^(xᵢ − yⱼ) for
+ * j ≥ i, else 0 (∂yⱼ/∂xᵢ). Every used exponent is ≤ 0 (yⱼ is at least xᵢ for j ≥ i) and the
+ * others are masked to −∞, so nothing overflows.
  */
-const logcumsumexpVjpLast = (x: Tensor, y: Tensor, g: Tensor): Tensor => {
+const logcumsumexpWeights = (x: Tensor, y: Tensor): Tensor => {
   const n = x.shape[x.shape.length - 1];
   const ge = new Array<number>(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ge[i * n + j] = j >= i ? 1 : 0;
   const diff = sub(expandDims(x, { axis: -1 }), expandDims(y, { axis: -2 })); // [i, j] = xᵢ − yⱼ
-  const w = exp(where(tensor(ge, { shape: [n, n], dtype: x.dtype }), diff, tensor(-Infinity, { dtype: x.dtype })));
-  return sum(mul(w, expandDims(g, { axis: -2 })), { axis: -1 });
+  return exp(where(tensor(ge, { shape: [n, n], dtype: x.dtype }), diff, tensor(-Infinity, { dtype: x.dtype })));
 };
 
 /**
@@ -199,12 +215,14 @@ export const logcumsumexp: Op<{ readonly axis: number }> = defineOp({
   forward: ([x], { axis }, out) => logcumsumexpKernel(x, axis, out),
   // ∂ = Σⱼ≥ᵢ gⱼ·e^(xᵢ − yⱼ)
   vjp: ({ inputs: [x], output: y, cotangent: g, attrs: { axis } }) => {
-    const rank = x.shape.length;
-    if (rank === 0) return [g];
-    const { perm, back } = toLast(rank, axis);
-    const last = (v: Tensor) => (rank === 1 ? v : transpose(v, { perm }));
-    const grad = logcumsumexpVjpLast(last(x), last(y), last(g));
-    return [rank === 1 ? grad : transpose(grad, { perm: back })];
+    if (x.shape.length === 0) return [g];
+    return [alongLast(axis, [x, y, g], (xl, yl, gl) => sum(mul(logcumsumexpWeights(xl, yl), expandDims(gl, { axis: -2 })), { axis: -1 }))];
+  },
+  // ẏⱼ = Σᵢ≤ⱼ e^(xᵢ − yⱼ)·ẋᵢ
+  jvp: ({ inputs: [x], output: y, tangents: [tx], attrs: { axis } }) => {
+    if (tx === null) return null;
+    if (x.shape.length === 0) return tx;
+    return alongLast(axis, [x, y, tx], (xl, yl, tl) => sum(mul(logcumsumexpWeights(xl, yl), expandDims(tl, { axis: -1 })), { axis: -2 }));
   },
   conformance: {
     cases: [{ inputs: [[4]] }, { inputs: [[2, 3]], attrs: { axis: 1 } }, { inputs: [[3, 2]], attrs: { axis: -2 } }],
