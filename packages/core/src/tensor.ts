@@ -3,6 +3,10 @@
 import { ChainruleError } from './errors.js';
 import { type Shape, sizeOf, isShape } from './shape.js';
 import type { Trace } from './trace.js';
+import { formatTensor } from './format.js';
+
+// Node's util.inspect.custom, reached through the global symbol registry so browsers never load node:util.
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 /** Element types. float32 is the default; float64 exists so gradient checks are exact enough. */
 export type DType = 'float32' | 'float64';
@@ -90,10 +94,20 @@ export class Tensor implements Aval {
     return this.data[0];
   }
 
+  /**
+   * Dtype, shape and values; a tensor of more than 1,000 elements shows the first and last
+   * 3 entries of each long axis, with `…` between them (as NumPy does).
+   *
+   * @example
+   * String(tensor([[1, 2], [3, 4]])) // 'Tensor float32[2, 2]\n[[1, 2],\n [3, 4]]'
+   */
   toString(): string {
-    return this._data === undefined
-      ? `Tensor<tracer ${this.dtype}[${this.shape.join(', ')}]>`
-      : `Tensor<${this.dtype}[${this.shape.join(', ')}]> ${JSON.stringify(toNested(this))}`;
+    return formatTensor(this.dtype, this.shape, this._data);
+  }
+
+  /** What `console.log` and Node's `util.inspect` show: the same text as {@link toString}. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 }
 
