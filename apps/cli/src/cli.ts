@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { decodeFlags } from './flags.js';
+import { counted } from './report.js';
 import type { Io } from './io.js';
 import { ACTIVATIONS, DATASETS, MODELS, OPTIMIZERS, PRESETS } from './setup.js';
 import { EXIT, errorText, trainCommand, trainFlagsCodec } from './commands/train.js';
@@ -19,9 +20,11 @@ const version = (createRequire(import.meta.url)('../package.json') as { version:
 const COMMANDS: readonly string[] = ['train', 'eval', 'predict', 'inspect', 'bench', 'help'];
 
 const mnist = PRESETS.mnist;
-const MAIN_JOB = `With no command, trains the seed's network (784 → ${mnist.hidden.join(' → ')} ${mnist.activation} → 10, softmax
-cross-entropy, SGD with momentum ${mnist.momentum}, lr ${mnist.learningRate}, batch ${mnist.batchSize}, ${mnist.epochs} epochs) on MNIST
-(${mnist.trainSize.toLocaleString('en-US')} train / ${mnist.testSize.toLocaleString('en-US')} test digits) and prints the test accuracy.`;
+// One paragraph without line breaks: commander wraps it to the terminal's width.
+const MAIN_JOB =
+  `With no command, trains the seed's network (784 → ${mnist.hidden.join(' → ')} ${mnist.activation} → 10, softmax ` +
+  `cross-entropy, SGD with momentum ${mnist.momentum}, lr ${mnist.learningRate}, batch ${mnist.batchSize}, ${counted(mnist.epochs, 'epoch')}) on MNIST ` +
+  `(${mnist.trainSize.toLocaleString('en-US')} train / ${mnist.testSize.toLocaleString('en-US')} test digits) and prints the test accuracy.`;
 
 /**
  * Runs the CLI on arguments (without `node` and the script) and resolves to the exit code:
@@ -87,6 +90,8 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
     .option('--resume <file>', 'continue the run saved in this checkpoint')
     .option('--json', 'print the event stream as JSON lines')
     .option('--debug-nans', 'check every op, forward and backward, and stop at the first NaN or infinity naming the op that made it (slower)')
+    .option('--quiet', 'print only the final result (and warnings)')
+    .option('--log-every <n>', 'print every n-th epoch line, and the last (default 1)')
     .action(start('train', trainFlagsCodec, (f) => trainCommand(f, io)));
 
   program

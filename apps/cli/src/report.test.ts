@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { EpochEvent, StepEvent } from '@chainrule/train';
-import { plainReporter, progressReporter, type TrainSummary } from './report.js';
+import { counted, plainReporter, progressReporter, thinned, type TrainSummary } from './report.js';
 
 const history = { loss: [], accuracy: [], learningRate: [], epochs: [] };
 const step = (batch: number, loss: number): StepEvent => ({
@@ -53,5 +53,36 @@ describe('plainReporter', () => {
         'stopped early; test accuracy 100.0% (loss 0.0100) on 4 xor examples, 2 epochs, 6 steps, 1.3 s\ncheckpoint: run.json\n',
     );
     expect(err.text).toBe('stopping\n');
+  });
+});
+
+describe('counted', () => {
+  it('says 1 epoch, 0 epochs and 2 epochs', () => {
+    expect([0, 1, 2].map((n) => counted(n, 'epoch'))).toEqual(['0 epochs', '1 epoch', '2 epochs']);
+  });
+  it('is used by the summary line', () => {
+    const out = stream(false);
+    plainReporter(out, stream(false), 1).finish({ ...summary, testExamples: 1, epochs: 1, steps: 1 });
+    expect(out.text).toBe('test accuracy 100.0% (loss 0.0100) on 1 xor example, 1 epoch, 1 step, 1.3 s\n');
+  });
+});
+
+describe('thinned', () => {
+  const epochs = (r: ReturnType<typeof plainReporter>, n: number) => {
+    for (let e = 1; e <= n; e++) r.event({ ...epoch, epoch: e });
+  };
+  it('with logEvery passes every n-th epoch and the last one', () => {
+    const out = stream(false);
+    epochs(thinned(plainReporter(out, stream(false), 7), { logEvery: 3, epochs: 7 }), 7);
+    expect(out.text.split('\n').filter(Boolean).map((l) => l.split('  ')[0])).toEqual(['epoch 3/7', 'epoch 6/7', 'epoch 7/7']);
+  });
+  it('with quiet passes no epoch, but notes and the summary', () => {
+    const out = stream(false), err = stream(false);
+    const r = thinned(plainReporter(out, err, 3), { quiet: true, epochs: 3 });
+    epochs(r, 3);
+    r.note('checkpoint saved');
+    r.finish(summary);
+    expect(out.text).toBe('test accuracy 100.0% (loss 0.0100) on 4 xor examples, 2 epochs, 6 steps, 1.3 s\n');
+    expect(err.text).toBe('checkpoint saved\n');
   });
 });

@@ -33,6 +33,15 @@ export interface Reporter {
  */
 export const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
+/**
+ * A count with its noun, singular for exactly one.
+ *
+ * @example
+ * counted(1, 'epoch') // '1 epoch'
+ * counted(2, 'epoch') // '2 epochs'
+ */
+export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 
 /**
@@ -55,8 +64,8 @@ export const epochLine = (e: EpochEvent, epochs: number): string => {
  * summaryLine(s) // 'test accuracy 94.7% (loss 0.1812) on 2000 mnist examples, 6 epochs, 1500 steps, 31.2 s'
  */
 export const summaryLine = (s: TrainSummary): string =>
-  `${s.stopped ? 'stopped early; ' : ''}test accuracy ${percent(s.testAccuracy)} (loss ${num(s.testLoss)}) on ${s.testExamples} ${s.dataset} examples, ` +
-  `${s.epochs} epochs, ${s.steps} steps, ${s.seconds.toFixed(1)} s${s.checkpoint === undefined ? '' : `\ncheckpoint: ${s.checkpoint}`}`;
+  `${s.stopped ? 'stopped early; ' : ''}test accuracy ${percent(s.testAccuracy)} (loss ${num(s.testLoss)}) on ${counted(s.testExamples, `${s.dataset} example`)}, ` +
+  `${counted(s.epochs, 'epoch')}, ${counted(s.steps, 'step')}, ${s.seconds.toFixed(1)} s${s.checkpoint === undefined ? '' : `\ncheckpoint: ${s.checkpoint}`}`;
 
 /**
  * One line per epoch and the summary: for logs, pipes and CI.
@@ -135,3 +144,19 @@ export const progressReporter = (out: OutStream, epochs: number): Reporter => {
     },
   };
 };
+
+/**
+ * Fewer lines: with `quiet`, no per-epoch output at all (notes and the summary stay);
+ * otherwise only every `logEvery`-th epoch and the last one (`epochs`) reach `reporter`.
+ *
+ * @example
+ * const r = thinned(plainReporter(process.stdout, process.stderr, 200), { logEvery: 20, epochs: 200 }) // 10 epoch lines
+ */
+export const thinned = (reporter: Reporter, { quiet = false, logEvery = 1, epochs }: { readonly quiet?: boolean; readonly logEvery?: number; readonly epochs: number }): Reporter => ({
+  ...reporter,
+  event: (e) => {
+    if (quiet && e.type !== 'done') return;
+    if (e.type === 'epoch' && e.epoch % logEvery !== 0 && e.epoch !== epochs) return;
+    reporter.event(e);
+  },
+});

@@ -210,6 +210,40 @@ describe('plain output (not a terminal)', () => {
   });
 });
 
+describe('fewer lines', () => {
+  it('--log-every 2 prints epochs 2 and 4 and the last, 5; plural forms in the summary', () => {
+    const r = cli('train', '--dataset', 'moons', '--epochs', '5', '--log-every', '2');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split('  ')[0])).toEqual(['epoch 2/5', 'epoch 4/5', 'epoch 5/5', expect.stringMatching(/^test accuracy/)]);
+    expect(lines[3]).toMatch(/ 5 epochs, 75 steps, /);
+  });
+
+  it('--quiet prints only the result, with "1 epoch" in the singular', () => {
+    const r = cli('train', '--dataset', 'xor', '--epochs', '1', '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^test accuracy [\d.]+% \(loss [\d.]+\) on 4 xor examples, 1 epoch, 1 step, [\d.]+ s\n$/);
+  });
+
+  it('--quiet and --log-every are refused with --json', () => {
+    const r = cli('train', '--dataset', 'xor', '--json', '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--quiet: not with --json');
+  });
+
+  it('train --help wraps its description as one paragraph (no line broken by hand)', () => {
+    const help = cli('train', '--help');
+    expect(help.code).toBe(0);
+    const paragraph = help.stdout.split('\n\n')[1].split('\n');
+    expect(paragraph.join(' ')).toContain("trains the seed's network (784 → 128 sigmoid → 10, softmax cross-entropy, SGD");
+    // every line but the last is filled to near the wrap width of 80 columns
+    for (const line of paragraph.slice(0, -1)) expect(line.length).toBeGreaterThan(60);
+    expect(help.stdout).toContain('--log-every <n>');
+    expect(help.stdout).toContain('--quiet');
+  });
+});
+
 describe('Ctrl-C', () => {
   it('stops within a step, writes a valid checkpoint that resumes, and exits with 130', async () => {
     const ckpt = path.join(dir, 'spirals.ckpt.json');

@@ -6,7 +6,7 @@ import { evaluate } from '@chainrule/train';
 import { choiceFlag } from '../flags.js';
 import type { Io } from '../io.js';
 import { openCheckpoint } from '../checkpoint-file.js';
-import { percent } from '../report.js';
+import { counted, percent } from '../report.js';
 import { loadSplit } from '../setup.js';
 import { EXIT } from './train.js';
 
@@ -60,7 +60,7 @@ export const evalCommand = async (path: string, flags: EvalFlags, io: Io): Promi
     })}\n`);
   } else {
     io.stdout.write(
-      `${run.data.dataset} ${which} split, ${ds.size} examples, after ${checkpoint.state.step} steps\n` +
+      `${run.data.dataset} ${which} split, ${counted(ds.size, 'example')}, after ${counted(checkpoint.state.step, 'step')}\n` +
         `accuracy ${percent(m.accuracy)}  loss ${m.loss.toFixed(4)}\n\n${confusionText(m.confusion.counts, m.confusion.classes)}\n`,
     );
   }

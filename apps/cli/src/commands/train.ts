@@ -9,7 +9,7 @@ import type { ActivationName, Model } from '@chainrule/nn';
 import { choiceFlag, flagName, intFlag, numberFlag, sizesFlag } from '../flags.js';
 import type { Io } from '../io.js';
 import { availableMemory, estimateMemory, memoryProblem } from '../memory.js';
-import { jsonReporter, plainReporter, progressReporter, type Reporter } from '../report.js';
+import { counted, jsonReporter, plainReporter, progressReporter, thinned, type Reporter } from '../report.js';
 import { decodeRunConfig, type RunConfig } from '../run-config.js';
 import {
   ACTIVATIONS, CNN_PRESET, DATASETS, MODELS, OPTIMIZERS, PRESETS, SCHEDULES, buildNetwork, datasetShape, loadSplit, makeOptimizer,
@@ -48,6 +48,8 @@ export const trainFlagsCodec = t.partial({
   resume: t.string,
   json: t.boolean,
   debugNans: t.boolean,
+  quiet: t.boolean,
+  logEvery: intFlag(1),
 });
 
 /** The decoded flags of `train`. */
@@ -90,7 +92,7 @@ export const planTraining = (f: TrainFlags): Either<string, TrainPlan> => {
   const fit = valFraction === undefined ? trainSize : trainSize - validationCount(trainSize, valFraction);
   const batchSize = f.batchSize ?? Math.min(preset.batchSize, fit);
   if (batchSize > fit) {
-    return left(`--batch-size: ${batchSize} is larger than the training set (${fit} examples${valFraction === undefined ? '' : ` after --val-fraction ${valFraction}`})`);
+    return left(`--batch-size: ${batchSize} is larger than the training set (${counted(fit, 'example')}${valFraction === undefined ? '' : ` after --val-fraction ${valFraction}`})`);
   }
   return right({
     run: {
@@ -129,7 +131,7 @@ export const resumePlan = (f: TrainFlags, c: Checkpoint): Either<string, RunConf
   if (isLeft(run)) return left(`--resume: the checkpoint's ${run.left}`);
   const epochs = f.epochs ?? run.right.epochs;
   const done = c.state.history.epochs.length;
-  if (epochs <= done) return left(`--epochs: the checkpoint has already trained ${done} epochs; ask for more than that`);
+  if (epochs <= done) return left(`--epochs: the checkpoint has already trained ${counted(done, 'epoch')}; ask for more than that`);
   return right({ ...run.right, epochs });
 };
 
@@ -216,6 +218,9 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
     io.stderr.write(`chainrule train: ${message}\n`);
     return code;
   };
+  if (flags.json === true && (flags.quiet === true || flags.logEvery !== undefined)) {
+    return fail(`${flags.quiet === true ? '--quiet' : '--log-every'}: not with --json, which prints every event`, EXIT.usage);
+  }
   const out = flags.out;
   if (out !== undefined) {
     const writable = await checkCheckpointPath(out);
@@ -248,9 +253,9 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
   }
   const reporter: Reporter = flags.json === true
     ? jsonReporter(io.stdout, io.stderr)
-    : io.interactive
-      ? progressReporter(io.stdout, run.epochs)
-      : plainReporter(io.stdout, io.stderr, run.epochs);
+    : thinned(io.interactive && flags.quiet !== true ? progressReporter(io.stdout, run.epochs) : plainReporter(io.stdout, io.stderr, run.epochs), {
+      quiet: flags.quiet, logEvery: flags.logEvery, epochs: run.epochs,
+    });
 
   const saver = out === undefined ? undefined : checkpointWriter(out, (m) => reporter.note(m));
   const save = (state: TrainState, final: boolean): Checkpoint | undefined => {
