@@ -7,7 +7,7 @@ import { needInt, value, valueRange, type ValueRange } from './arb.js';
 import { describeTensor } from './flat.js';
 import { expandTo } from '@chainrule/core/kernels';
 
-/** Options of {@link graph}. */
+/** Options of `arb.graph`. */
 export interface GraphOptions {
   /** Largest number of op nodes (default 12). */
   readonly maxNodes?: number;

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { ChainruleError, tensor, sizeOf, isShape, type DType, type Domain, type Shape, type Tensor } from '@chainrule/core';
 
-/** Options of {@link shape}. */
+/** Options of `arb.shape`. */
 export interface ShapeOptions {
   /** Smallest rank (default 0: scalars included). */
   readonly minRank?: number;
@@ -50,7 +50,7 @@ export const shape = (options: ShapeOptions = {}): fc.Arbitrary<number[]> => {
   return fc.array(fc.integer({ min: b.minDim, max: b.maxDim }), { minLength: b.minRank, maxLength: b.maxRank });
 };
 
-/** Options of {@link broadcastShapes}. */
+/** Options of `arb.broadcastShapes`. */
 export interface BroadcastShapesOptions extends ShapeOptions {
   /** How many shapes (default 2). */
   readonly count?: number;
@@ -78,7 +78,7 @@ export const broadcastShapes = (options: BroadcastShapesOptions = {}): fc.Arbitr
     );
 };
 
-/** Options of {@link tensor}. */
+/** Options of `arb.tensor`. */
 export interface TensorOptions {
   /** A fixed shape or an arbitrary of shapes (default `arb.shape()`). */
   readonly shape?: Shape | fc.Arbitrary<Shape>;
