@@ -115,6 +115,16 @@ describe('the ts blocks of README.md and docs/*.md', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });
+
+  it("the README's first block prints a loss, the gradient's shape and σ″(0.5)", async () => {
+    const first = blocks.find((b) => b.page === 'README.md')!;
+    expect(first.code).toContain("from 'chainrule'");
+    const out = (await runNode(output(first))).stdout.trim().split(/\s+/);
+    const s = 1 / (1 + Math.exp(-0.5));
+    expect(Number(out[0])).toBeGreaterThan(0);
+    expect(out.slice(1, 5).join(' ')).toBe('[ 2, 8 ]');
+    expect(Number(out[out.length - 1])).toBeCloseTo(s * (1 - s) * (1 - 2 * s), 6); // σ″ = σ(1 − σ)(1 − 2σ)
+  });
 });
 
 describe('the relative links of README.md and docs/*.md', () => {
@@ -131,6 +141,32 @@ describe('the relative links of README.md and docs/*.md', () => {
   });
 });
 
+// What each example must show; an example without an entry only has to run cleanly.
+const shows: Record<string, (stdout: string) => void> = {
+  concepts: (out) => {
+    expect(out).toContain('jit traced 1 time for 3 calls');
+    expect(out).toContain('caught a ChainruleError (ShapeMismatch)');
+    expect(out).toContain('second derivative 12'); // d²(x³)/dx² = 6x at 2
+  },
+  gradcheck: (out) => expect(out).toContain('the kit caught it:\ncheckOpPlugin(example.cube) failed the VJP check'),
+  plugins: (out) => {
+    expect(out).toContain('conformance kit: passed');
+    const losses = [...out.matchAll(/loss (\d+\.\d+)/g)].map((m) => Number(m[1]));
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] / 10);
+  },
+  nn: (out) => expect(out).toContain('cnn 16 and 32 filters: 105866 parameters'), // the CLI's CNN, as docs/cli.md says
+  optim: (out) => expect(out.match(/traced 1×/g)).toHaveLength(2),
+  training: (out) => expect(Number(/done after \d+ epochs.*test accuracy ([\d.]+)%/.exec(out)![1])).toBeGreaterThanOrEqual(90),
+  'seed-walkthrough': (out) => {
+    const rows = out.split('\n').filter((l) => l.startsWith('∂') || l.startsWith('σ'));
+    expect(rows).toHaveLength(7);
+    for (const row of rows) {
+      const [left, right] = row.trim().split(/\s+/).slice(-2).map(Number);
+      expect(left).toBeCloseTo(right, 9);
+    }
+  },
+};
+
 describe('examples/', () => {
   it.each(examples)('%s builds and runs', async (name) => {
     expect(compileErrors).toBe('');
@@ -138,5 +174,10 @@ describe('examples/', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toBe('');
+    shows[name]?.(r.stdout);
+  });
+
+  it('has one example for each page of docs/ that documents a library', () => {
+    for (const page of ['concepts', 'gradcheck', 'nn', 'ops', 'optim', 'plugins', 'seed-walkthrough', 'training']) expect(examples).toContain(page);
   });
 });
