@@ -157,6 +157,7 @@ const shows: Record<string, (stdout: string) => void> = {
   nn: (out) => expect(out).toContain('cnn 16 and 32 filters: 105866 parameters'), // the CLI's CNN, as docs/cli.md says
   optim: (out) => expect(out.match(/traced 1×/g)).toHaveLength(2),
   training: (out) => expect(Number(/done after \d+ epochs.*test accuracy ([\d.]+)%/.exec(out)![1])).toBeGreaterThanOrEqual(90),
+  'getting-started': (out) => expect(out).toContain('xor predicted: 0 1 1 0'),
   'seed-walkthrough': (out) => {
     const rows = out.split('\n').filter((l) => l.startsWith('∂') || l.startsWith('σ'));
     expect(rows).toHaveLength(7);
@@ -178,6 +179,6 @@ describe('examples/', () => {
   });
 
   it('has one example for each page of docs/ that documents a library', () => {
-    for (const page of ['concepts', 'gradcheck', 'nn', 'ops', 'optim', 'plugins', 'seed-walkthrough', 'training']) expect(examples).toContain(page);
+    for (const page of ['concepts', 'getting-started', 'gradcheck', 'nn', 'ops', 'optim', 'plugins', 'seed-walkthrough', 'training']) expect(examples).toContain(page);
   });
 });
