@@ -9,7 +9,7 @@ import {
 // softsign(x) = x / (1 + |x|); its derivative 1 / (1 + |x|)², built from ops so it differentiates again.
 const softsignSlope = (x: Tensor): Tensor => div(1, square(add(1, abs(x))));
 
-export const softsign: Op<Record<string, never>> = defineOp({
+const softsign: Op<Record<string, never>> = defineOp({
   name: 'example.softsign',
   attrs: noAttrs,
   arity: 1,
