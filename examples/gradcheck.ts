@@ -2,7 +2,7 @@
 // Run with `pnpm example gradcheck`.
 
 import {
-  tensor, matmul, sigmoid, sum, add, mul, defineOp, inferSame, noAttrs, allocate, checkGrads, checkOpPlugin, type Op, type Tensor,
+  tensor, matmul, sigmoid, sum, add, mul, unaryOp, checkGrads, checkOpPlugin, type Tensor,
 } from 'chainrule';
 
 const params = { w: tensor([[0.5, -1], [0.25, 2], [1, -0.5]]), b: tensor([0.1, -0.2]) };
@@ -14,19 +14,11 @@ const r = checkGrads(loss, [params, x], { order: 2 });
 if (r._tag === 'Left') throw new Error(r.left.message);
 console.log('checks passed:', r.right.checks.map((c) => c.check).join(', '));
 
-// An op whose VJP forgot a factor: cube(x) = x³ with the derivative written as 3x (should be 3x²).
-const cube: Op<Record<string, never>> = defineOp({
+// An op whose derivative is wrong: cube(x) = x³ with dy/dx written as 3x (it is 3x²).
+const cube = unaryOp({
   name: 'example.cube',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([a], _attrs, out) => {
-    const d = a.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = d[i] * d[i] * d[i];
-    return o;
-  },
-  // wrong on purpose: ∂x³ = 3x², not 3x
-  vjp: ({ inputs: [a], cotangent: g }) => [mul(g, mul(a, 3))],
+  fn: (v) => v * v * v,
+  derivative: (x) => mul(x, 3), // wrong on purpose
 });
 const report = checkOpPlugin(cube, { numRuns: 10 });
 console.log(report._tag === 'Left' ? `the kit caught it:\n${report.left.message}` : 'the kit missed the wrong rule');

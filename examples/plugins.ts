@@ -1,27 +1,17 @@
-// docs/plugins.md in code: a third-party op (softsign) written with defineOp, checked by the kit, registered, trained.
+// docs/plugins.md in code: a third-party op (softsign) declared with unaryOp, checked by the kit, registered, trained.
 // Run with `pnpm example plugins`. The full, tested plugin package is examples/plugin-swish.
 
 import {
-  defineOp, inferSame, noAttrs, allocate, add, abs, div, mul, square, sub, sum, grad, tensor, trace, abstract, encodeGraph, decodeGraph,
-  standardRegistry, checkOpPlugin, jit, valueAndGrad, treeMap, matmul, key, normal, split, uniform, tanh, type Op, type Tensor,
+  unaryOp, add, abs, div, mul, square, sub, sum, grad, tensor, trace, abstract, encodeGraph, decodeGraph,
+  standardRegistry, checkOpPlugin, jit, valueAndGrad, treeMap, matmul, key, normal, split, uniform, tanh, type Tensor,
 } from 'chainrule';
 
-// softsign(x) = x / (1 + |x|); its derivative 1 / (1 + |x|)², built from ops so it differentiates again.
-const softsignSlope = (x: Tensor): Tensor => div(1, square(add(1, abs(x))));
-
-const softsign: Op<Record<string, never>> = defineOp({
+// softsign(x) = x / (1 + |x|): the scalar function, and its derivative built from ops so it differentiates again.
+const softsign = unaryOp({
   name: 'example.softsign',
-  attrs: noAttrs,
-  arity: 1,
-  infer: inferSame,
-  forward: ([x], _attrs, out) => {
-    const d = x.data, o = allocate(out.dtype, d.length);
-    for (let i = 0; i < d.length; i++) o[i] = d[i] / (1 + Math.abs(d[i]));
-    return o;
-  },
-  // ∂softsign = g / (1 + |x|)²
-  vjp: ({ inputs: [x], cotangent: g }) => [mul(g, softsignSlope(x))],
-  jvp: ({ inputs: [x], tangents: [tx] }) => (tx === null ? null : mul(tx, softsignSlope(x))),
+  fn: (v) => v / (1 + Math.abs(v)),
+  // d softsign = 1 / (1 + |x|)²
+  derivative: (x) => div(1, square(add(1, abs(x)))),
   domains: [{ avoid: [0] }], // |x| has a kink at 0, so the second derivative jumps there
   smooth: false,
 });
