@@ -14,6 +14,7 @@ const step = (command, args, quiet) => {
   const r = spawnSync(command, args, { cwd: root, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } });
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
+console.error(`building chainrule and examples/ (cached after the first run), then running examples/${name}.ts`);
 step('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=chainrule...', '--output-logs=errors-only'], true);
 step(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(root, 'examples')], false);
 const file = join(root, 'examples', 'dist', `${name}.js`);
