@@ -115,8 +115,8 @@ const ancestorsOfFirstOutput = (graph: Graph): Set<number> => {
  * gradient.nodes.filter((n) => n.part === 'backward').length // the reversed network
  */
 export const lossGraphs = (model: Model, params: Params, batch: number): { forward: GraphView; gradient: GraphView } => {
-  const x = abstract([batch, ...model.inputShape]);
-  const y = abstract([batch]);
+  const x = abstract([batch, ...model.inputShape], model.dtype);
+  const y = abstract([batch], model.dtype);
   const loss = lossOf(model);
   const paths = paramNames(params);
   const names = [...paths, 'x', 'labels'];
