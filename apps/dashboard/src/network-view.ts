@@ -31,7 +31,7 @@ const namesOf = (sizes: readonly number[]): Names => {
   }
   return {
     input: (i) => `x${sub(i + 1)}`,
-    z: (l, j) => `z${sub(l + 1)}${sub(j + 1)}`.replace(/^(z.)(.)$/, '$1,$2'),
+    z: (l, j) => `z${sub(l + 1)},${sub(j + 1)}`,
     w: (l, i, j) => `w${sub(l + 1)}(${i + 1}→${j + 1})`,
   };
 };
