@@ -54,7 +54,7 @@ export interface LiveChart {
   setLines(lines: readonly LineSpec[], xs: readonly number[], ys: readonly (readonly (number | null)[])[]): void;
   /** Removes every point. */
   reset(): void;
-  /** Draws the y axis on a log scale (values ≤ 0 are left out) or a linear one. */
+  /** Draws the y axis on a log scale (values ≤ 0 are left out) or a linear one; `el.dataset.scale` says which. */
   setLog(on: boolean): void;
   /** How many points the chart holds (after thinning). */
   readonly size: number;
@@ -111,6 +111,7 @@ export const liveChart = (el: HTMLElement, initialSpec: ChartSpec): LiveChart =>
   });
   const shown = (): uPlot.AlignedData => [xs, ...ys.map((line) => (log ? line.map((v) => (v !== null && v > 0 ? v : null)) : line))] as uPlot.AlignedData;
   let plot = new uPlot(options(), shown(), el);
+  el.dataset.scale = 'linear';
   const rebuild = (): void => {
     plot.destroy();
     plot = new uPlot(options(), shown(), el);
@@ -154,6 +155,7 @@ export const liveChart = (el: HTMLElement, initialSpec: ChartSpec): LiveChart =>
     setLog(on) {
       if (on === log) return;
       log = on;
+      el.dataset.scale = on ? 'log' : 'linear';
       rebuild();
     },
     get size() {

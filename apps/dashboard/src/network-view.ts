@@ -175,9 +175,10 @@ export const drawNetwork = (el: HTMLElement, explainEl: HTMLElement, view: Netwo
           'data-w': w, 'data-dcdw': L.dCdw[i][j], tabindex: 0,
         });
         const [x1, y1, x2, y2] = [colX(l), rowY(l, i), colX(l + 1), rowY(l + 1, j)];
+        // The wide transparent line on top takes the pointer, so a thin weight is easy to hover.
         g.append(
-          svg('line', { x1, y1, x2, y2, class: 'hit' }),
           svg('line', { x1, y1, x2, y2, class: w >= 0 ? 'pos' : 'neg', 'stroke-width': (0.8 + (4 * Math.abs(w)) / maxW).toFixed(2) }),
+          svg('line', { x1, y1, x2, y2, class: 'hit' }),
         );
         const label = svg('text', { x: x1 + (x2 - x1) * 0.3, y: y1 + (y2 - y1) * 0.3 - 4, class: 'wlabel', 'text-anchor': 'middle' });
         label.textContent = `${names.w(l, i, j)} ${num(w, 3)}`;
