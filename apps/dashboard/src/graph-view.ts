@@ -11,6 +11,8 @@ const MIN_ZOOM = 0.1;
 const MAX_ZOOM = 4;
 /** The least zoom of the first view, so labels can be read; the rest of a wide graph is reached by panning. */
 const READABLE_ZOOM = 0.6;
+/** Screen px kept free above the graph for the zoom buttons. */
+const BUTTON_ROOM = 36;
 
 const svg = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] => {
   const e = document.createElementNS(SVG, tag);
@@ -129,7 +131,8 @@ const panZoom = (
   const size = (): [number, number] => [Math.max(1, el.clientWidth), Math.max(1, el.clientHeight)];
   const [cw0] = size();
   const k0 = Math.min(MAX_ZOOM, Math.max(READABLE_ZOOM, Math.min(1, cw0 / width)));
-  const view: View = { x: (width - cw0 / k0) / 2, y: 0, k: k0 };
+  // Start a little above the layout so the zoom buttons do not cover the top row.
+  const view: View = { x: (width - cw0 / k0) / 2, y: -BUTTON_ROOM / k0, k: k0 };
   const apply = (): void => {
     const [cw, ch] = size();
     root.setAttribute('viewBox', `${view.x.toFixed(1)} ${view.y.toFixed(1)} ${(cw / view.k).toFixed(1)} ${(ch / view.k).toFixed(1)}`);

@@ -108,6 +108,8 @@ const app: {
   frame: BoundaryFrame | undefined;
   boundaryPending: boolean;
   runsPending: boolean;
+  /** The run ids the runs chart has lines for. */
+  runsLines: string;
   grid: DigitGrid | undefined;
   smoothed: number | undefined;
   totalSteps: number;
@@ -122,6 +124,7 @@ const app: {
   frame: undefined,
   boundaryPending: false,
   runsPending: false,
+  runsLines: '',
   grid: undefined,
   smoothed: undefined,
   totalSteps: 0,
@@ -215,7 +218,11 @@ const modelChanged = (): boolean => {
 const drawRuns = (): void => {
   app.runsPending = false;
   const { xs, ys } = compareSeries(app.runs, 2000);
-  runsChart.setLines(app.runs.map((r, i) => ({ label: r.label, stroke: RUN_COLOURS[i % RUN_COLOURS.length], width: r === app.record ? 2 : 1.5 })), xs, ys);
+  // Rebuild the chart only when runs come or go; new points alone are a cheap setData.
+  const lines = app.runs.map((r) => r.id).join();
+  if (lines === app.runsLines) runsChart.setData(xs, ys);
+  else runsChart.setLines(app.runs.map((r, i) => ({ label: r.label, stroke: RUN_COLOURS[i % RUN_COLOURS.length], width: 1.5 })), xs, ys);
+  app.runsLines = lines;
   runsList.replaceChildren(
     ...app.runs.map((r, i) => {
       const li = document.createElement('li');
@@ -375,6 +382,7 @@ const start = (): void => {
   app.record = newRun(status.run, config.right);
   app.runs.push(app.record);
   scheduleRuns();
+  document.body.classList.remove('fresh');
   setState('loading');
   const commands = new Subject<Command>();
   app.control$ = commands;

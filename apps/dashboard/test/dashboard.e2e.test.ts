@@ -22,8 +22,14 @@ const status = (p: Page = page): Promise<DashboardStatus> => p.evaluate(() => wi
 
 /** Waits until `predicate` holds of `s = window.__dashboard` (it runs in the page); returns that `s`. */
 const waitForStatus = async (predicate: string, timeout = 30_000, p: Page = page): Promise<DashboardStatus> => {
-  const handle = await p.waitForFunction(`(() => { const s = window.__dashboard; return s !== undefined && (${predicate}) ? s : false; })()`, undefined, { timeout, polling: 50 });
-  return (await handle.jsonValue()) as DashboardStatus;
+  try {
+    const handle = await p.waitForFunction(`(() => { const s = window.__dashboard; return s !== undefined && (${predicate}) ? s : false; })()`, undefined, { timeout, polling: 50 });
+    return (await handle.jsonValue()) as DashboardStatus;
+  } catch (e) {
+    // Say what the page was doing instead, so a failure can be understood from the log.
+    const { state, run, step, steps, error } = await status(p);
+    throw new Error(`waiting for ${predicate}: ${(e as Error).message.split('\n')[0]}; the page is ${JSON.stringify({ state, run, step, steps, error })}`);
+  }
 };
 
 /** Saves a screenshot of the page's viewport, or of one element, as artifacts/<name>.png (and docs/img/dashboard-<name>.png). */
@@ -223,6 +229,8 @@ describe('dashboard in Chromium, desktop', () => {
     expect(await page.inputValue('[data-testid=histogram-leaf]')).toBe('params[0].w');
     await page.click('[data-testid=pause]');
     await waitForStatus(`s.state === 'paused'`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot('training');
     await page.selectOption('[data-testid=histogram-leaf]', 'params[2].w');
     // The histogram at the first snapshot counts every one of the 16×16 weights.
     await page.locator('[data-testid=histogram-at]').fill('0');
@@ -324,6 +332,8 @@ describe('dashboard in Chromium, desktop', () => {
     await page.waitForFunction((z) => Number(document.querySelector('[data-testid=graph-gradient] svg')?.getAttribute('data-zoom')) > z, zoom);
     await gradient.locator('[data-testid=zoom-fit]').click();
     await page.locator('[data-testid=graphs-panel]').scrollIntoViewIfNeeded();
+    await gradient.locator('[data-testid=zoom-in]').click();
+    await gradient.locator('[data-testid=zoom-in]').click();
     await gradient.locator('[data-testid=zoom-in]').click();
     await shot('graphs', page.locator('[data-testid=graphs-panel]'));
   });
