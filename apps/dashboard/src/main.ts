@@ -345,6 +345,10 @@ const handle = (e: DashEvent): void => {
       setStatus({ digitsDraws: status.digitsDraws + 1, wrongDigits: wrong });
       return;
     }
+    case 'held': {
+      setStatus({ heldAtStep: e.step });
+      return;
+    }
     case 'done': {
       setState(e.stopped ? 'stopped' : 'done');
       return;
@@ -410,10 +414,14 @@ buttons.pause.addEventListener('click', () => {
   setState('paused');
 });
 buttons.resume.addEventListener('click', () => {
+  setStatus({ heldAtStep: null });
   send({ type: 'resume' });
   setState('running');
 });
-buttons.step.addEventListener('click', () => send({ type: 'step' }));
+buttons.step.addEventListener('click', () => {
+  setStatus({ heldAtStep: null });
+  send({ type: 'step' });
+});
 buttons.stop.addEventListener('click', () => {
   send({ type: 'stop' });
   setState('stopping');

@@ -143,7 +143,9 @@ export type DashEvent =
   | ({ readonly type: 'network' } & NetworkView)
   /** Per parameter leaf, its values and its gradient on a fixed probe batch (the first batch), every few steps. */
   | { readonly type: 'histograms'; readonly step: number; readonly leaves: readonly LeafSummary[] }
-  | { readonly type: 'done'; readonly epoch: number; readonly step: number; readonly stopped: boolean };
+  | { readonly type: 'done'; readonly epoch: number; readonly step: number; readonly stopped: boolean }
+  /** The answer to a pause: no step after `step` comes until a resume or a single step. */
+  | { readonly type: 'held'; readonly step: number };
 
 /** One parameter leaf's values and gradient at one step. */
 export interface LeafSummary {

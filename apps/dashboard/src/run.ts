@@ -1,6 +1,6 @@
 // One training as the page sees it: builds data, model and optimizer, runs the trainer, adds snapshots.
 
-import { Observable, ReplaySubject, concat, defer, finalize, from, mergeMap, of, switchMap, type SchedulerLike } from 'rxjs';
+import { Observable, ReplaySubject, concat, defer, from, mergeMap, of, switchMap, type SchedulerLike } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import {
   abstract, grad, jit, key, softmax, tensor, trace, treeLeaves, uniform, valueAndGrad, type Graph, type Tensor,
@@ -162,7 +162,8 @@ const extentOf = (xy: ArrayLike<number>): [number, number, number, number] => {
  * paused) and after the last step. Small MLPs also get `network` events (the seed's view,
  * on the same schedule) and every run gets `histograms` at step 0 and every
  * `ceil(totalSteps / 150)` steps. The steps run on a {@link pacer}: `pause`, `resume`,
- * `step` and `setSpeed` act on it at once (even while the data loads); `stop` and
+ * `step` and `setSpeed` act on it at once (even while the data loads), and a `pause` is
+ * answered with a `held` event naming the last step sent; `stop` and
  * `setLearningRate` go to the trainer, kept and replayed in order if it has not started.
  * Trainer errors (a NaN loss, a bad setting) end the Observable with that error.
  *
@@ -170,12 +171,16 @@ const extentOf = (xy: ArrayLike<number>): [number, number, number, number] => {
  * runTraining(config, control$).subscribe((e) => e.type === 'step' && console.log(e.loss))
  */
 export const runTraining = (config: RunConfig, control$: Observable<Command>, options: RunOptions = {}): Observable<DashEvent> =>
-  defer(() => {
+  new Observable<DashEvent>((subscriber) => {
     const commands = new ReplaySubject<Control>();
     const pace = pacer(options.scheduler ?? macrotaskScheduler, config, { held: config.startPaused });
+    const progress = { step: 0 };
     const listening = control$.subscribe((c) => {
-      if (c.type === 'pause') pace.hold();
-      else if (c.type === 'resume') pace.release();
+      if (c.type === 'pause') {
+        pace.hold();
+        // Every step event before this one was sent before it: after it, none comes until a resume or step.
+        subscriber.next({ type: 'held', step: progress.step });
+      } else if (c.type === 'resume') pace.release();
       else if (c.type === 'step') pace.stepOnce();
       else if (c.type === 'setSpeed') pace.setPace(c);
       else {
@@ -184,10 +189,13 @@ export const runTraining = (config: RunConfig, control$: Observable<Command>, op
         commands.next(c);
       }
     });
-    return from(prepare(config, options)).pipe(
-      switchMap((prepared) => runPrepared(config, prepared, commands, pace, options)),
-      finalize(() => listening.unsubscribe()),
-    );
+    const run = from(prepare(config, options))
+      .pipe(switchMap((prepared) => runPrepared(config, prepared, commands, pace, progress, options)))
+      .subscribe(subscriber);
+    return () => {
+      listening.unsubscribe();
+      run.unsubscribe();
+    };
   });
 
 /** The seed's weights as an mlp's params for sizes [2, 1, 2]: w₁, w₂, b into the neuron, w₃, w₄ out of it. */
@@ -201,7 +209,14 @@ const seedParams = (): Params => {
 const drawable = (sizes: readonly number[]): boolean => sizes.every((n) => n <= NETWORK_VIEW_MAX_WIDTH) && sizes.length <= 5;
 
 /** The events of a run whose data is ready. */
-const runPrepared = (config: RunConfig, { train: data, test, shows }: Prepared, control$: Observable<Control>, pace: Pacer, options: RunOptions): Observable<DashEvent> => {
+const runPrepared = (
+  config: RunConfig,
+  { train: data, test, shows }: Prepared,
+  control$: Observable<Control>,
+  pace: Pacer,
+  progress: { step: number },
+  options: RunOptions,
+): Observable<DashEvent> => {
   const now = options.now ?? (() => performance.now());
   const every = options.snapshotEveryMs ?? 150;
   const n = options.boundarySize ?? 48;
@@ -263,6 +278,7 @@ const runPrepared = (config: RunConfig, { train: data, test, shows }: Prepared, 
   const snapshots = (params: Params, step: number): DashEvent[] => [...snapshot(params, step), ...network(params, step)];
   const toDash = (e: TrainEvent): DashEvent[] => {
     if (e.type === 'step') {
+      progress.step = e.step;
       const step: DashEvent = { type: 'step', epoch: e.epoch, step: e.step, loss: e.loss, accuracy: e.accuracy, learningRate: e.learningRate, ms: e.ms };
       const hist = e.step % histEvery === 0 ? [histograms(e.params, (lastHist = e.step))] : [];
       if (!pace.holding && now() - last < every) return [step, ...hist];

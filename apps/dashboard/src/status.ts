@@ -42,6 +42,8 @@ export interface DashboardStatus {
   /** Whether the page is asking to restart because data or model settings changed mid-run. */
   readonly restartPrompt: boolean;
   readonly logScale: boolean;
+  /** After a pause: the last step the worker sent before it held (no later one arrives until resumed). */
+  readonly heldAtStep: number | null;
   readonly error: string | null;
 }
 
@@ -77,6 +79,7 @@ export const initialStatus: DashboardStatus = Object.freeze({
   runs: 0,
   restartPrompt: false,
   logScale: false,
+  heldAtStep: null,
   error: null,
 });
 

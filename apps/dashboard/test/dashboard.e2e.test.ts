@@ -187,7 +187,8 @@ describe('dashboard in Chromium, desktop', () => {
     const running = await waitForStatus(`s.state === 'running' && s.steps >= 12`);
     expect(running.steps).toBeGreaterThanOrEqual(12);
     await page.click('[data-testid=pause]');
-    const paused = await waitForStatus(`s.state === 'paused'`);
+    // The worker answers the pause with the last step it sent; that step is the last to arrive.
+    const paused = await waitForStatus(`s.heldAtStep !== null && s.step === s.heldAtStep`);
     await sleep(400);
     expect((await status()).steps).toBe(paused.steps);
   });
@@ -228,7 +229,7 @@ describe('dashboard in Chromium, desktop', () => {
     expect(leaves).toEqual(['params[0].b', 'params[0].w', 'params[2].b', 'params[2].w', 'params[4].b', 'params[4].w']);
     expect(await page.inputValue('[data-testid=histogram-leaf]')).toBe('params[0].w');
     await page.click('[data-testid=pause]');
-    await waitForStatus(`s.state === 'paused'`);
+    await waitForStatus(`s.heldAtStep !== null`);
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot('training');
     await page.selectOption('[data-testid=histogram-leaf]', 'params[2].w');
@@ -362,7 +363,7 @@ describe('dashboard in Chromium, desktop', () => {
     await page.click('[data-testid=preset-mnist]');
     await waitForStatus(`s.dataset === 'mnist' && s.state === 'running' && s.digitsDraws >= 2`, 60_000);
     await page.click('[data-testid=pause]');
-    await waitForStatus(`s.state === 'paused'`);
+    await waitForStatus(`s.heldAtStep !== null`);
     const s = await status();
     const cells = page.locator('[data-testid=digits] [data-testid=digit]');
     expect(await cells.count()).toBe(32);
@@ -436,6 +437,7 @@ describe('dashboard in Chromium, 390 px wide', () => {
     await phone.click('[data-testid=preset-spirals]');
     await waitForStatus(`s.state === 'running' && s.graph.gradient > 0 && s.steps > 40 && s.histogramSnapshots > 1`, 30_000, phone);
     await phone.click('[data-testid=pause]');
+    await waitForStatus(`s.heldAtStep !== null`, 30_000, phone);
     expect(await overflow()).toBe(0);
     for (const id of ['graph-forward', 'graph-gradient', 'loss-chart', 'runs-chart', 'weights-over-time', 'boundary']) {
       const box = (await phone.locator(`[data-testid=${id}]`).boundingBox())!;

@@ -172,6 +172,24 @@ describe("the seed's run", () => {
     sub.unsubscribe();
   });
 
+  it('answers a pause with the last step sent, and sends no step after it until resumed', async () => {
+    const control$ = new Subject<Command>();
+    const m = manualScheduler();
+    const events: DashEvent[] = [];
+    runTraining({ ...seedConfig, startPaused: false }, control$, { scheduler: m.scheduler }).subscribe((e) => events.push(e));
+    await settle();
+    for (let i = 0; i < 3; i++) m.flush();
+    control$.next({ type: 'pause' });
+    const held = events.at(-1);
+    expect(held).toEqual({ type: 'held', step: 3 });
+    for (let i = 0; i < 5; i++) m.flush();
+    expect(events.at(-1)).toBe(held);
+    control$.next({ type: 'resume' });
+    m.flush();
+    const next = events.filter((e) => e.type === 'step').at(-1);
+    expect(next?.type === 'step' && next.step).toBe(4);
+  });
+
   it('stops a held run without another step', async () => {
     const control$ = new Subject<Command>();
     const m = manualScheduler();
