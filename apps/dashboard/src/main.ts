@@ -89,6 +89,9 @@ const PRESETS: Record<string, Record<string, string | boolean>> = {
   mnist: { dataset: 'mnist', hiddenSizes: '32', activation: 'relu', learningRate: '0.1', momentum: '0.9', batchSize: '32', epochs: '5', seed: '0', stepsPerTick: '1', delayMs: '0', startPaused: false },
 };
 
+/** The page acknowledges every this many steps (the worker runs at most 32 steps ahead). */
+const SEEN_EVERY = 16;
+
 /** How much each new loss moves the smoothed line (an exponential moving average). */
 const SMOOTHING = 0.05;
 
@@ -310,6 +313,8 @@ const handle = (e: DashEvent): void => {
       lossChart.push(e.step, [Number.isFinite(e.loss) ? e.loss : null, Number.isFinite(smoothed) ? smoothed : null]);
       lrChart.push(e.step, [e.learningRate]);
       app.record?.steps.push({ step: e.step, epoch: e.epoch, loss: e.loss, smoothed, learningRate: e.learningRate, accuracy: e.accuracy });
+      // Flow control: tell the worker how far the page has got, so it never runs far ahead.
+      if (e.step % SEEN_EVERY === 0) send({ type: 'seen', step: e.step });
       scheduleRuns();
       progressEl.textContent = `epoch ${e.epoch}/${app.config?.epochs ?? '?'} · step ${e.step}/${app.totalSteps} · loss ${e.loss.toFixed(4)}`;
       setStatus({

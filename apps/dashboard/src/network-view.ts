@@ -36,14 +36,8 @@ const namesOf = (sizes: readonly number[]): Names => {
   };
 };
 
-/**
- * A number as the page prints it: `digits` significant digits, negatives in parentheses
- * when they are a factor of a product.
- *
- * @example
- * num(-0.06199062941, 4) // '-0.06199'
- */
-export const num = (v: number, digits = 6): string => String(Number(v.toPrecision(digits)));
+/** A number as the page prints it, to `digits` significant digits (`factor` adds parentheses to a negative factor). */
+const num = (v: number, digits = 6): string => String(Number(v.toPrecision(digits)));
 const factor = (v: number): string => (v < 0 ? `(${num(v)})` : num(v));
 
 const ACT_NAME: Record<string, string> = { sigmoid: 'σ', tanh: 'tanh', relu: 'relu' };
@@ -152,7 +146,10 @@ export const drawNetwork = (el: HTMLElement, explainEl: HTMLElement, view: Netwo
   const rowGap = 92;
   const height = Math.max(...sizes) * rowGap + 30;
   const r = 24;
-  const colX = (c: number): number => 50 + (c * (width - 100)) / (sizes.length - 1);
+  const colX = (c: number): number => 36 + (c * (width - 72)) / (sizes.length - 1);
+  // Weight labels only where they have room; the hover explanation always names the weight.
+  const edges = view.layers.reduce((n, L) => n + L.w.length * (L.w[0]?.length ?? 0), 0);
+  const labelled = edges <= 12;
   const rowY = (c: number, j: number): number => height / 2 + (j - (sizes[c] - 1) / 2) * rowGap - 8;
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': 'the network: neurons and weights' });
   const maxW = Math.max(1e-9, ...view.layers.flatMap((L) => L.w.flat().map(Math.abs)));
@@ -180,9 +177,11 @@ export const drawNetwork = (el: HTMLElement, explainEl: HTMLElement, view: Netwo
           svg('line', { x1, y1, x2, y2, class: w >= 0 ? 'pos' : 'neg', 'stroke-width': (0.8 + (4 * Math.abs(w)) / maxW).toFixed(2) }),
           svg('line', { x1, y1, x2, y2, class: 'hit' }),
         );
-        const label = svg('text', { x: x1 + (x2 - x1) * 0.3, y: y1 + (y2 - y1) * 0.3 - 4, class: 'wlabel', 'text-anchor': 'middle' });
-        label.textContent = `${names.w(l, i, j)} ${num(w, 3)}`;
-        g.append(label);
+        if (labelled) {
+          const label = svg('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 5, class: 'wlabel', 'text-anchor': 'middle' });
+          label.textContent = `${names.w(l, i, j)} ${num(w, 3)}`;
+          g.append(label);
+        }
         hover(g, `w${l},${i},${j}`, () => explainWeight(view, l, i, j));
         root.append(g);
       }),

@@ -81,6 +81,27 @@ describe('pacer', () => {
     expect(ran).toEqual(['a']);
   });
 
+  it('a blocked pacer holds tasks until unblocked, even a single step', () => {
+    const m = manual();
+    const p = pacer(m.base, { stepsPerTick: 1, delayMs: 0 });
+    const ran: string[] = [];
+    p.setBlocked(true);
+    p.scheduler.schedule(() => ran.push('a'));
+    m.flush();
+    expect(ran).toEqual([]);
+    p.hold();
+    p.stepOnce();
+    m.flush();
+    expect(ran).toEqual([]);
+    p.setBlocked(false);
+    m.flush();
+    expect(ran).toEqual(['a']);
+    // The step was used up: the next task waits for the hold.
+    p.scheduler.schedule(() => ran.push('b'));
+    m.flush();
+    expect(ran).toEqual(['a']);
+  });
+
   it('paces the real trainer: held, it takes no step; each stepOnce is one step; release runs to the end', () => {
     const m = manual();
     const p = pacer(m.base, { stepsPerTick: 1, delayMs: 0 }, { held: true });

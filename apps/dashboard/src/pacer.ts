@@ -21,6 +21,8 @@ export interface Pacer {
   stepOnce(): void;
   /** Changes the pace from the next task on. */
   setPace(pace: Pace): void;
+  /** Blocks or unblocks tasks for flow control, independently of hold (a blocked single step waits too). */
+  setBlocked(blocked: boolean): void;
 }
 
 interface Queued {
@@ -33,7 +35,9 @@ interface Queued {
  * Wraps `base` so that the trainer's steps (one task each) run at a chosen pace. Every
  * `stepsPerTick`-th task waits `delayMs` more than it asked for; the others run as `base`
  * schedules them. While held, tasks wait in a queue: `stepOnce` lets one through,
- * `release` lets them all go. Cancelling a task (the trainer unsubscribing) removes it.
+ * `release` lets them all go. `setBlocked(true)` makes tasks wait as well, whatever the
+ * hold (flow control: the page is behind). Cancelling a task (the trainer unsubscribing)
+ * removes it.
  *
  * @example
  * const p = pacer(macrotaskScheduler, { stepsPerTick: 1, delayMs: 200 }, { held: true })
@@ -45,6 +49,7 @@ export const pacer = (base: SchedulerLike, initial: Pace, options: { readonly he
   let pace = initial;
   let holding = options.held ?? false;
   let budget = 0;
+  let blocked = false;
   let count = 0;
   const waiting: Queued[] = [];
   // Tasks handed to `base` that have not started: `hold` takes them back, so a pause is exact.
@@ -59,13 +64,23 @@ export const pacer = (base: SchedulerLike, initial: Pace, options: { readonly he
       q.run();
     }, q.delay + extra));
   };
+  const open = (): boolean => !blocked && (!holding || budget > 0);
+  const take = (): void => {
+    if (holding) budget--;
+  };
   const offer = (q: Queued): void => {
-    if (!holding) return dispatch(q);
-    if (budget > 0) {
-      budget--;
-      return dispatch(q);
+    if (!open()) {
+      waiting.push(q);
+      return;
     }
-    waiting.push(q);
+    take();
+    dispatch(q);
+  };
+  const pump = (): void => {
+    while (waiting.length > 0 && open()) {
+      take();
+      dispatch(waiting.shift()!);
+    }
   };
 
   const scheduler: SchedulerLike = {
@@ -102,16 +117,19 @@ export const pacer = (base: SchedulerLike, initial: Pace, options: { readonly he
     release() {
       holding = false;
       budget = 0;
-      for (const q of waiting.splice(0)) dispatch(q);
+      pump();
     },
     stepOnce() {
       if (!holding) return;
-      const next = waiting.shift();
-      if (next !== undefined) dispatch(next);
-      else budget = 1;
+      budget = 1;
+      pump();
     },
     setPace(p) {
       pace = p;
+    },
+    setBlocked(b) {
+      blocked = b;
+      pump();
     },
   };
 };

@@ -59,6 +59,8 @@ export const commandCodec = t.union([
   /** While paused: run exactly one step. */
   t.type({ type: t.literal('step') }),
   t.type({ type: t.literal('setSpeed'), stepsPerTick: runConfigCodec.props.stepsPerTick, delayMs: runConfigCodec.props.delayMs }),
+  /** Flow control: the page has handled the events up to this step. */
+  t.type({ type: t.literal('seen'), step: t.number }),
 ]);
 
 /** A command that steers the run in progress. */

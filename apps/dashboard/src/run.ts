@@ -32,10 +32,16 @@ export interface RunOptions {
   readonly now?: () => number;
   /** Where the paced steps run (default the trainer's `macrotaskScheduler`). */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Flow control: the most steps the run may be ahead of the last `seen` command (default
+   * unlimited). The page sets it so that a tiny model cannot flood it with events, and a
+   * stop or pause takes effect within that many steps of what the page shows.
+   */
+  readonly maxAhead?: number;
 }
 
 /** The largest network the seed's view draws: at most this many inputs or neurons in any layer. */
-export const NETWORK_VIEW_MAX_WIDTH = 8;
+const NETWORK_VIEW_MAX_WIDTH = 8;
 
 interface Prepared {
   readonly train: Dataset;
@@ -174,7 +180,16 @@ export const runTraining = (config: RunConfig, control$: Observable<Command>, op
   new Observable<DashEvent>((subscriber) => {
     const commands = new ReplaySubject<Control>();
     const pace = pacer(options.scheduler ?? macrotaskScheduler, config, { held: config.startPaused });
-    const progress = { step: 0 };
+    const maxAhead = options.maxAhead ?? Infinity;
+    const progress = {
+      step: 0,
+      seen: 0,
+      /** Called after each step event: blocks the pacer when the page is too far behind. */
+      sent(step: number) {
+        this.step = step;
+        if (step - this.seen > maxAhead) pace.setBlocked(true);
+      },
+    };
     const listening = control$.subscribe((c) => {
       if (c.type === 'pause') {
         pace.hold();
@@ -183,9 +198,15 @@ export const runTraining = (config: RunConfig, control$: Observable<Command>, op
       } else if (c.type === 'resume') pace.release();
       else if (c.type === 'step') pace.stepOnce();
       else if (c.type === 'setSpeed') pace.setPace(c);
-      else {
-        // A held run could not take its next step to stop.
-        if (c.type === 'stop') pace.release();
+      else if (c.type === 'seen') {
+        progress.seen = Math.max(progress.seen, c.step);
+        if (progress.step - progress.seen <= maxAhead) pace.setBlocked(false);
+      } else {
+        // A held or blocked run could not take its next step to stop.
+        if (c.type === 'stop') {
+          pace.release();
+          pace.setBlocked(false);
+        }
         commands.next(c);
       }
     });
@@ -214,7 +235,7 @@ const runPrepared = (
   { train: data, test, shows }: Prepared,
   control$: Observable<Control>,
   pace: Pacer,
-  progress: { step: number },
+  progress: { sent(step: number): void },
   options: RunOptions,
 ): Observable<DashEvent> => {
   const now = options.now ?? (() => performance.now());
@@ -278,7 +299,7 @@ const runPrepared = (
   const snapshots = (params: Params, step: number): DashEvent[] => [...snapshot(params, step), ...network(params, step)];
   const toDash = (e: TrainEvent): DashEvent[] => {
     if (e.type === 'step') {
-      progress.step = e.step;
+      progress.sent(e.step);
       const step: DashEvent = { type: 'step', epoch: e.epoch, step: e.step, loss: e.loss, accuracy: e.accuracy, learningRate: e.learningRate, ms: e.ms };
       const hist = e.step % histEvery === 0 ? [histograms(e.params, (lastHist = e.step))] : [];
       if (!pace.holding && now() - last < every) return [step, ...hist];

@@ -225,6 +225,10 @@ describe('dashboard in Chromium, desktop', () => {
     const later = await waitForStatus(`s.smoothedLoss !== null && s.smoothedLoss < 0.6 * s.firstLoss && s.histogramSnapshots > 3`, 60_000);
     expect(later.boundaryDraws).toBeGreaterThan(1);
     expect(later.accuracyPoints).toBeGreaterThan(0);
+    // A new learning rate reaches the running trainer.
+    await page.fill('[data-testid=learning-rate]', '0.05');
+    await page.dispatchEvent('[data-testid=learning-rate]', 'change');
+    expect((await waitForStatus(`s.learningRate === 0.05`)).state).toBe('running');
     const leaves = await page.locator('[data-testid=histogram-leaf] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(leaves).toEqual(['params[0].b', 'params[0].w', 'params[2].b', 'params[2].w', 'params[4].b', 'params[4].w']);
     expect(await page.inputValue('[data-testid=histogram-leaf]')).toBe('params[0].w');
@@ -337,6 +341,18 @@ describe('dashboard in Chromium, desktop', () => {
     await gradient.locator('[data-testid=zoom-in]').click();
     await gradient.locator('[data-testid=zoom-in]').click();
     await shot('graphs', page.locator('[data-testid=graphs-panel]'));
+  });
+
+  it('Restart begins a fresh run with the same settings', async () => {
+    const before = await status();
+    await page.click('[data-testid=restart]');
+    const s = await waitForStatus(`s.run === ${before.run + 1} && s.state === 'running' && s.steps >= 20`);
+    // Its steps count again from 1 and its charts were emptied first; it joins the runs compared.
+    expect(s.step).toBe(s.steps);
+    expect(s.lossPoints).toBeLessThanOrEqual(s.steps);
+    // It reads the form, whose learning rate was lowered during the last run.
+    expect(s.config).toEqual({ ...before.config, learningRate: 0.05 });
+    await waitForStatus(`s.runs === 3`);
   });
 
   it('shows the NaN error of a huge learning rate, and the page keeps working', async () => {

@@ -190,6 +190,26 @@ describe("the seed's run", () => {
     expect(next?.type === 'step' && next.step).toBe(4);
   });
 
+  it('runs at most maxAhead steps past the last step the page has seen', async () => {
+    const control$ = new Subject<Command>();
+    const m = manualScheduler();
+    const events: DashEvent[] = [];
+    runTraining({ ...seedConfig, startPaused: false, epochs: 50 }, control$, { scheduler: m.scheduler, maxAhead: 3 }).subscribe((e) => events.push(e));
+    await settle();
+    const steps = (): number => events.filter((e) => e.type === 'step').length;
+    for (let i = 0; i < 10; i++) m.flush();
+    expect(steps()).toBe(4);
+    control$.next({ type: 'seen', step: 2 });
+    for (let i = 0; i < 10; i++) m.flush();
+    expect(steps()).toBe(6);
+    // A stop is not held up by flow control.
+    control$.next({ type: 'stop' });
+    for (let i = 0; i < 10; i++) m.flush();
+    expect(steps()).toBe(6);
+    const done = events.at(-1);
+    expect(done?.type === 'done' && done.stopped).toBe(true);
+  });
+
   it('stops a held run without another step', async () => {
     const control$ = new Subject<Command>();
     const m = manualScheduler();
