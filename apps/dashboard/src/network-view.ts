@@ -146,7 +146,8 @@ export const drawNetwork = (el: HTMLElement, explainEl: HTMLElement, view: Netwo
   const rowGap = 92;
   const height = Math.max(...sizes) * rowGap + 30;
   const r = 24;
-  const colX = (c: number): number => 36 + (c * (width - 72)) / (sizes.length - 1);
+  // Room at both ends for the ∂C/∂z text under the input and output neurons.
+  const colX = (c: number): number => 50 + (c * (width - 100)) / (sizes.length - 1);
   // Weight labels only where they have room; the hover explanation always names the weight.
   const edges = view.layers.reduce((n, L) => n + L.w.length * (L.w[0]?.length ?? 0), 0);
   const labelled = edges <= 12;
