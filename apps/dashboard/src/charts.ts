@@ -44,6 +44,8 @@ const numberLabel = (v: number, digits: number): string => {
   return String(Number(v.toPrecision(digits)));
 };
 
+const isPowerOfTen = (v: number): boolean => v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+
 /** A chart that grows as points are pushed. */
 export interface LiveChart {
   /** Appends one x and one y per line (null for a gap). Drawn on the next animation frame. */
@@ -90,7 +92,8 @@ export const liveChart = (el: HTMLElement, initialSpec: ChartSpec): LiveChart =>
     },
     axes: [
       { label: spec.xLabel, size: 36, labelSize: 14, ...(spec.integerX ?? true ? { incrs: INTEGER_STEPS } : {}), values: (_u: uPlot, splits: number[]) => splits.map((v) => numberLabel(v, 4)) },
-      { size: 60, values: (_u: uPlot, splits: number[]) => splits.map((v) => numberLabel(v, 4)) },
+      // On a log axis uPlot also draws ticks at 2…9 × 10ᵏ: only the powers of ten get a label.
+      { size: 60, values: (_u: uPlot, splits: number[]) => splits.map((v) => (log && !isPowerOfTen(v) ? '' : numberLabel(v, 4))) },
     ],
     series: [
       { label: spec.xLabel, value: (_u: uPlot, v: number | null) => (v == null ? '–' : numberLabel(v, 6)) },

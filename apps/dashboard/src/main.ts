@@ -431,6 +431,7 @@ buttons.stop.addEventListener('click', () => {
   send({ type: 'stop' });
   setState('stopping');
   // A run that does not end by itself soon (e.g. still loading data) is cut off.
+  clearTimeout(app.stopTimer);
   app.stopTimer = setTimeout(() => {
     app.run?.unsubscribe();
     finish();

@@ -271,6 +271,7 @@ describe('dashboard in Chromium, desktop', () => {
     for (const chart of ['loss-chart', 'lr-chart', 'runs-chart']) expect(await page.getAttribute(`[data-testid=${chart}]`, 'data-scale'), chart).toBe('log');
     expect(await page.getAttribute('[data-testid=accuracy-chart]', 'data-scale')).toBe('linear');
     expect(await hoverValues('loss-chart', 0.999)).toEqual(linear);
+    await shot('log-scale', page.locator('[data-testid=loss-chart]').locator('..'));
     await page.uncheck('[data-testid=log-scale]');
     expect(await page.getAttribute('[data-testid=loss-chart]', 'data-scale')).toBe('linear');
   });
