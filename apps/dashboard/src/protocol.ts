@@ -4,6 +4,8 @@ import * as t from 'io-ts';
 import { pipe } from 'fp-ts/lib/function.js';
 import { mapLeft, type Either } from 'fp-ts/lib/Either.js';
 import { formatErrors } from '@chainrule/core';
+import type { NetworkView } from './network.js';
+import type { Summary } from './summary.js';
 
 const positiveInt = (name: string) => t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, name);
 const finiteNumber = (name: string) => t.refinement(t.number, (n) => Number.isFinite(n), name);
@@ -15,7 +17,7 @@ const finiteNumber = (name: string) => t.refinement(t.number, (n) => Number.isFi
  * runConfigCodec.decode({ ...defaults, batchSize: 0 }) // left: 'batchSize: expected positive integer, got 0'
  */
 export const runConfigCodec = t.type({
-  dataset: t.keyof({ spirals: null, moons: null, circles: null, xor: null, mnist: null }, 'one of spirals, moons, circles, xor, mnist'),
+  dataset: t.keyof({ seed: null, spirals: null, moons: null, circles: null, xor: null, mnist: null }, 'one of seed, spirals, moons, circles, xor, mnist'),
   hiddenSizes: t.array(t.refinement(t.number, (n) => Number.isInteger(n) && n > 0 && n <= 1024, 'integer in 1…1024'), 'list of layer sizes'),
   activation: t.keyof({ relu: null, tanh: null, sigmoid: null }, 'one of relu, tanh, sigmoid'),
   learningRate: t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'positive number'),
@@ -23,6 +25,11 @@ export const runConfigCodec = t.type({
   batchSize: positiveInt('positive integer'),
   epochs: positiveInt('positive integer'),
   seed: t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer'),
+  /** Steps run back to back before each rest of `delayMs`. */
+  stepsPerTick: t.refinement(t.number, (n) => Number.isInteger(n) && n > 0 && n <= 10_000, 'integer in 1…10000'),
+  delayMs: t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0 && n <= 60_000, 'number of ms in 0…60000'),
+  /** Hold the run before its first step (the seed preset starts so, to be stepped through). */
+  startPaused: t.boolean,
   /** Where the worker fetches the packed MNIST digits (an absolute URL). */
   mnistUrl: t.string,
 });
@@ -49,6 +56,11 @@ export const commandCodec = t.union([
   t.type({ type: t.literal('resume') }),
   t.type({ type: t.literal('stop') }),
   t.type({ type: t.literal('setLearningRate'), learningRate: finiteNumber('finite number') }),
+  /** While paused: run exactly one step. */
+  t.type({ type: t.literal('step') }),
+  t.type({ type: t.literal('setSpeed'), stepsPerTick: runConfigCodec.props.stepsPerTick, delayMs: runConfigCodec.props.delayMs }),
+  /** Flow control: the page has handled the events up to this step. */
+  t.type({ type: t.literal('seen'), step: t.number }),
 ]);
 
 /** A command that steers the run in progress. */
@@ -62,6 +74,9 @@ export type Command = t.TypeOf<typeof commandCodec>;
  */
 export const decodeCommand = (u: unknown): Either<string, Command> => pipe(commandCodec.decode(u), mapLeft((e) => `command: ${formatErrors(e)}`));
 
+/** The speed fields of a run's settings. */
+export type Speed = Pick<RunConfig, 'stepsPerTick' | 'delayMs'>;
+
 /** One node of a graph as the page draws it. */
 export interface GraphNodeView {
   readonly id: number;
@@ -72,6 +87,8 @@ export interface GraphNodeView {
   readonly part: 'input' | 'constant' | 'forward' | 'backward';
   /** For inputs: which argument leaf it stands for (e.g. `params[0].w`, `x`). */
   readonly label?: string;
+  /** For outputs of the graph: what they are (`loss`, `∂L/∂params[0].w`). */
+  readonly output?: string;
 }
 
 /** A graph as the page draws it. */
@@ -124,4 +141,18 @@ export type DashEvent =
       readonly confidence: Float32Array;
     }
   | { readonly type: 'digits'; readonly step: number; readonly predicted: Uint8Array }
-  | { readonly type: 'done'; readonly epoch: number; readonly step: number; readonly stopped: boolean };
+  /** Small MLPs: the seed's view of the network on one training example. */
+  | ({ readonly type: 'network' } & NetworkView)
+  /** Per parameter leaf, its values and its gradient on a fixed probe batch (the first batch), every few steps. */
+  | { readonly type: 'histograms'; readonly step: number; readonly leaves: readonly LeafSummary[] }
+  | { readonly type: 'done'; readonly epoch: number; readonly step: number; readonly stopped: boolean }
+  /** The answer to a pause: no step after `step` comes until a resume or a single step. */
+  | { readonly type: 'held'; readonly step: number };
+
+/** One parameter leaf's values and gradient at one step. */
+export interface LeafSummary {
+  readonly path: string;
+  readonly shape: readonly number[];
+  readonly weights: Summary;
+  readonly grads: Summary;
+}

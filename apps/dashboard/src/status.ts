@@ -33,6 +33,17 @@ export interface DashboardStatus {
   readonly wrongDigits: number | null;
   /** Node counts of the graph view (0 before the graphs arrive). */
   readonly graph: { readonly forward: number; readonly gradient: number; readonly backward: number };
+  /** The step of the seed's view shown, or null when this run has none (a large network). */
+  readonly networkStep: number | null;
+  /** Weight and gradient snapshots received in this run. */
+  readonly histogramSnapshots: number;
+  /** Runs kept for comparison (this one included). */
+  readonly runs: number;
+  /** Whether the page is asking to restart because data or model settings changed mid-run. */
+  readonly restartPrompt: boolean;
+  readonly logScale: boolean;
+  /** After a pause: the last step the worker sent before it held (no later one arrives until resumed). */
+  readonly heldAtStep: number | null;
   readonly error: string | null;
 }
 
@@ -63,6 +74,12 @@ export const initialStatus: DashboardStatus = Object.freeze({
   digitsDraws: 0,
   wrongDigits: null,
   graph: Object.freeze({ forward: 0, gradient: 0, backward: 0 }),
+  networkStep: null,
+  histogramSnapshots: 0,
+  runs: 0,
+  restartPrompt: false,
+  logScale: false,
+  heldAtStep: null,
   error: null,
 });
 

@@ -4,7 +4,10 @@ import { serveInWorker, type WorkerScopeLike } from './bridge.js';
 import { decodeCommand, decodeRunConfig, type Command, type DashEvent, type RunConfig } from './protocol.js';
 import { runTraining } from './run.js';
 
-serveInWorker<RunConfig, DashEvent, Command>(self as unknown as WorkerScopeLike, (config, control$) => runTraining(config, control$), {
+/** Steps the worker may run ahead of the events the page has handled (the page acknowledges every 16). */
+const MAX_AHEAD = 32;
+
+serveInWorker<RunConfig, DashEvent, Command>(self as unknown as WorkerScopeLike, (config, control$) => runTraining(config, control$, { maxAhead: MAX_AHEAD }), {
   decodeStart: decodeRunConfig,
   decodeControl: decodeCommand,
 });
