@@ -6,7 +6,7 @@ import type { RunConfig } from './protocol.js';
 
 const config: RunConfig = {
   dataset: 'spirals', hiddenSizes: [16, 16], activation: 'tanh', learningRate: 0.1, momentum: 0.9, batchSize: 16, epochs: 2, seed: 0,
-  stepsPerTick: 1, delayMs: 0, startPaused: false, mnistUrl: 'http://x/mnist.bin',
+  stepsPerTick: 1, delayMs: 0, startPaused: false, debugNans: false, mnistUrl: 'http://x/mnist.bin',
 };
 
 const record = (): RunRecord => {

@@ -191,6 +191,7 @@ const readForm = (): unknown => {
     stepsPerTick: num(text('stepsPerTick')),
     delayMs: num(text('delayMs')),
     startPaused: data.get('startPaused') === 'on',
+    debugNans: data.get('debugNans') === 'on',
     mnistUrl: new URL(mnistAsset.path, document.baseURI).href,
   };
 };

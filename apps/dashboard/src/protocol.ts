@@ -30,6 +30,8 @@ export const runConfigCodec = t.type({
   delayMs: t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0 && n <= 60_000, 'number of ms in 0…60000'),
   /** Hold the run before its first step (the seed preset starts so, to be stepped through). */
   startPaused: t.boolean,
+  /** Check every op's output, forward and backward, and stop at the first NaN naming the op that made it. */
+  debugNans: t.boolean,
   /** Where the worker fetches the packed MNIST digits (an absolute URL). */
   mnistUrl: t.string,
 });

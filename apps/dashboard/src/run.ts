@@ -325,6 +325,7 @@ const runPrepared = (
       params: initial,
       control$,
       scheduler: pace.scheduler,
+      debugNans: config.debugNans,
     }).pipe(mergeMap(toDash)),
   );
 };

@@ -375,6 +375,17 @@ describe('dashboard in Chromium, desktop', () => {
     await waitForStatus(`s.state === 'stopped'`);
   });
 
+  it('with "debug NaNs", the error names the op that made the first NaN', async () => {
+    await settings({ lr: '1e30', activation: 'relu' });
+    await page.check('[data-testid=debug-nans]');
+    await page.click('[data-testid=start]');
+    const failed = await waitForStatus(`s.state === 'error'`);
+    expect(failed.error).toMatch(/NonFinite: produced \d+ NaN and \d+ infinite values/);
+    expect(failed.error).toMatch(/op core\.\w+/);
+    await page.uncheck('[data-testid=debug-nans]');
+    await settings({ lr: '0.1', activation: 'tanh' });
+  });
+
   it('the MNIST preset trains and labels a grid of test digits, marking the wrong ones', async () => {
     expect(await page.locator('[data-testid=intro]').isVisible()).toBe(true);
     await page.click('[data-testid=preset-mnist]');

@@ -21,6 +21,7 @@ const base: RunConfig = {
   stepsPerTick: 1,
   delayMs: 0,
   startPaused: false,
+  debugNans: false,
   mnistUrl: 'http://127.0.0.1/unused.bin',
 };
 

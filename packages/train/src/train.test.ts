@@ -290,6 +290,18 @@ describe('train: failures', () => {
   });
 });
 
+describe('train: a pause before the first step', () => {
+  it('takes no step until resumed when the control stream says pause at subscription', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable, cold }) => {
+      const control$ = cold<Control>('p----------r', { p: { type: 'pause' }, r: { type: 'resume' } });
+      const run$ = train(xorConfig({ scheduler: ts, stepDelay: 5, epochs: 1, control$ }));
+      // paused at frame 0 (before any step was due), resumed at 11: the first step comes at 16
+      expectObservable(letters(run$)).toBe('----------------s----(sed|)');
+    });
+  });
+});
+
 describe('train: where the step runs', () => {
   it("runs the jitted step on the config's backend", async () => {
     let calls = 0;

@@ -413,7 +413,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
       next: onControl,
       error: (err) => fail(new TrainError('BadControl', `the control stream failed: ${messageOf(err)}`, where(), err)),
     });
-    if (!finished) scheduleNext();
+    if (!finished && !paused) scheduleNext();
     return () => {
       pending?.unsubscribe();
       controlSub?.unsubscribe();
