@@ -2,7 +2,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
-import { Subject, lastValueFrom, map, tap, toArray, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, lastValueFrom, map, tap, toArray, type Observable } from 'rxjs';
 import { tensor, type Backend, type Tensor } from '@chainrule/core';
 import { matmulInto } from '@chainrule/core/kernels';
 import { mlp } from '@chainrule/nn';
@@ -293,10 +293,12 @@ describe('train: failures', () => {
 describe('train: a pause before the first step', () => {
   it('takes no step until resumed when the control stream says pause at subscription', () => {
     const ts = scheduler();
-    ts.run(({ expectObservable, cold }) => {
-      const control$ = cold<Control>('p----------r', { p: { type: 'pause' }, r: { type: 'resume' } });
+    ts.run(({ expectObservable }) => {
+      // A BehaviorSubject says pause synchronously, while the trainer subscribes to it.
+      const control$ = new BehaviorSubject<Control>({ type: 'pause' });
+      ts.schedule(() => control$.next({ type: 'resume' }), 11);
       const run$ = train(xorConfig({ scheduler: ts, stepDelay: 5, epochs: 1, control$ }));
-      // paused at frame 0 (before any step was due), resumed at 11: the first step comes at 16
+      // resumed at 11: the first step comes at 16
       expectObservable(letters(run$)).toBe('----------------s----(sed|)');
     });
   });
