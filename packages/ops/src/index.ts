@@ -12,3 +12,4 @@ export * from './linalg.js';
 export * from './nn.js';
 export * from './loss.js';
 export { standardOps, standardRegistry } from './registry.js';
+export { samePadding, convOutputSize } from './kernels/conv.js';

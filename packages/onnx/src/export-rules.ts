@@ -1,0 +1,193 @@
+// The export rule of every chainrule op that ONNX can express: the ONNX nodes that compute it (opset 17).
+
+import { normalizeAxes, sizeOf, type DType, type Node } from '@chainrule/core';
+import { samePadding, type Padding, type Pool2dAttrs, type Conv2dAttrs, type Size2, type SliceAttrs, type PadAttrs } from '@chainrule/ops';
+import { DataType } from './proto.js';
+import { attr, onnxType, type Emitter, type ExportRule } from './emitter.js';
+
+const unary = (opType: string): ExportRule => (e, [x]) => e.node(opType, [x]);
+const binary = (opType: string): ExportRule => (e, [a, b]) => e.node(opType, [a, b]);
+const castTo = (e: Emitter, x: string, dtype: DType): string => e.node('Cast', [x], [attr.int('to', onnxType(dtype))]);
+/** A comparison: ONNX gives bool, chainrule 1/0 in the inputs' dtype. */
+const compare = (opType: string, negate = false): ExportRule => (e, [a, b], node) => {
+  const c = e.node(opType, [a, b]);
+  return castTo(e, negate ? e.node('Not', [c]) : c, node.dtype);
+};
+
+const axesOf = (node: Node, rank: number): number[] => {
+  const a = normalizeAxes((node.attrs as { axis?: number | readonly number[] }).axis, rank);
+  if (a._tag === 'Left') throw new Error(`${node.op.name}: ${a.left.message}`);
+  return a.right;
+};
+const keepDims = (node: Node): number => ((node.attrs as { keepDims?: boolean }).keepDims === true ? 1 : 0);
+
+/** A reduction; reducing no axes is the identity (ONNX would read an empty list as all axes). */
+const reduce = (opType: string): ExportRule => (e, [x], node, [xn]) => {
+  const axes = axesOf(node, xn.shape.length);
+  if (axes.length === 0) return e.node('Identity', [x]);
+  // ReduceSum takes its axes as an input from opset 13; the others still as an attribute in 17.
+  return opType === 'ReduceSum'
+    ? e.node(opType, [x, e.int64s(axes)], [attr.int('keepdims', keepDims(node))])
+    : e.node(opType, [x], [attr.ints('axes', axes), attr.int('keepdims', keepDims(node))]);
+};
+
+const reshapeTo = (e: Emitter, x: string, shape: readonly number[]): string => e.node('Reshape', [x, e.int64s(shape)]);
+
+const argExtremum = (opType: string): ExportRule => (e, [x], node, [xn]) => {
+  const { axis } = node.attrs as { axis?: number };
+  const flat = axis === undefined;
+  const src = flat ? reshapeTo(e, x, [sizeOf(xn.shape)]) : x;
+  const a = flat ? 0 : axesOf(node, xn.shape.length)[0];
+  const i = e.node(opType, [src], [attr.int('axis', a), attr.int('keepdims', flat ? 0 : keepDims(node)), attr.int('select_last_index', 0)]);
+  const f = castTo(e, i, node.dtype);
+  return flat && keepDims(node) === 1 ? reshapeTo(e, f, node.shape) : f;
+};
+
+const pair = (s: Size2 | undefined, fallback: readonly [number, number]): [number, number] =>
+  s === undefined ? [fallback[0], fallback[1]] : typeof s === 'number' ? [s, s] : [s[0], s[1]];
+
+/** ONNX pads `[top, left, bottom, right]` from chainrule padding, as the ops resolve it (TensorFlow's SAME). */
+const padsOf = (p: Padding, h: number, w: number, k: readonly [number, number], s: readonly [number, number], d: readonly [number, number]): number[] => {
+  if (p === 'valid') return [0, 0, 0, 0];
+  const [top, bottom] = p === 'same' ? samePadding(h, k[0], s[0], d[0]) : p[0];
+  const [l, r] = p === 'same' ? samePadding(w, k[1], s[1], d[1]) : p[1];
+  return [top, l, bottom, r];
+};
+
+const TO_NCHW = [0, 3, 1, 2];
+const TO_NHWC = [0, 2, 3, 1];
+const transpose = (e: Emitter, x: string, perm: readonly number[]): string => e.node('Transpose', [x], [attr.ints('perm', perm)]);
+
+/** A pooling op: ONNX pools NCHW, so the NHWC input is transposed in and the result back. */
+const pool = (opType: string, extra: ReturnType<typeof attr.int>[]): ExportRule => (e, [x], node, [xn]) => {
+  const a = node.attrs as Pool2dAttrs;
+  const window = pair(a.windowShape ?? a.ksize, [1, 1]);
+  const strides = pair(a.strides, window);
+  const pads = padsOf(a.padding ?? 'valid', xn.shape[1], xn.shape[2], window, strides, [1, 1]);
+  const y = e.node(opType, [transpose(e, x, TO_NCHW)], [attr.ints('kernel_shape', window), attr.ints('strides', strides), attr.ints('pads', pads), ...extra]);
+  return transpose(e, y, TO_NHWC);
+};
+
+/** The rule of each exportable op, by chainrule op name. */
+export const exportRules: Readonly<Record<string, ExportRule>> = {
+  // Elementwise arithmetic; ONNX broadcasts as NumPy does, like chainrule.
+  'core.add': binary('Add'),
+  'core.sub': binary('Sub'),
+  'core.mul': binary('Mul'),
+  'core.div': binary('Div'),
+  'ops.pow': binary('Pow'),
+  'ops.maximum': binary('Max'),
+  'ops.minimum': binary('Min'),
+  'ops.where': (e, [c, a, b]) => e.node('Where', [e.node('Cast', [c], [attr.int('to', DataType.BOOL)]), a, b]),
+  'ops.equal': compare('Equal'),
+  'ops.notEqual': compare('Equal', true),
+  'ops.less': compare('Less'),
+  'ops.lessEqual': compare('LessOrEqual'),
+  'ops.greater': compare('Greater'),
+  'ops.greaterEqual': compare('GreaterOrEqual'),
+  // Unary.
+  'core.neg': unary('Neg'),
+  'core.exp': unary('Exp'),
+  'core.log': unary('Log'),
+  'core.sigmoid': unary('Sigmoid'),
+  'core.cast': (e, [x], node) => castTo(e, x, node.dtype),
+  'core.stopGradient': unary('Identity'),
+  'ops.abs': unary('Abs'),
+  'ops.sign': unary('Sign'),
+  'ops.floor': unary('Floor'),
+  // chainrule rounds half away from zero; ONNX's Round rounds half to even: sign(x)·floor(|x| + ½).
+  'ops.round': (e, [x], node) => e.node('Mul', [e.node('Sign', [x]), e.node('Floor', [e.node('Add', [e.node('Abs', [x]), e.scalar(0.5, node.dtype)])])]),
+  'ops.expm1': (e, [x], node) => e.node('Sub', [e.node('Exp', [x]), e.scalar(1, node.dtype)]),
+  'ops.log1p': (e, [x], node) => e.node('Log', [e.node('Add', [x, e.scalar(1, node.dtype)])]),
+  'ops.sqrt': unary('Sqrt'),
+  'ops.rsqrt': (e, [x]) => e.node('Reciprocal', [e.node('Sqrt', [x])]),
+  'ops.square': (e, [x]) => e.node('Mul', [x, x]),
+  'ops.reciprocal': unary('Reciprocal'),
+  'ops.sin': unary('Sin'),
+  'ops.cos': unary('Cos'),
+  'ops.tanh': unary('Tanh'),
+  'ops.relu': unary('Relu'),
+  'ops.leakyRelu': (e, [x], node) => e.node('LeakyRelu', [x], [attr.float('alpha', (node.attrs as { alpha?: number }).alpha ?? 0.2)]),
+  'ops.elu': (e, [x], node) => e.node('Elu', [x], [attr.float('alpha', (node.attrs as { alpha?: number }).alpha ?? 1)]),
+  'ops.erf': unary('Erf'),
+  // gelu(x) = x·½·(1 + erf(x/√2)) (ONNX's Gelu arrives only in opset 20).
+  'ops.gelu': (e, [x], node) =>
+    e.node('Mul', [e.node('Mul', [x, e.scalar(0.5, node.dtype)]), e.node('Add', [e.node('Erf', [e.node('Mul', [x, e.scalar(Math.SQRT1_2, node.dtype)])]), e.scalar(1, node.dtype)])]),
+  'ops.softplus': unary('Softplus'),
+  'ops.silu': (e, [x]) => e.node('Mul', [x, e.node('Sigmoid', [x])]),
+  'ops.clip': (e, [x], node) => {
+    const { min, max } = node.attrs as { min?: number; max?: number };
+    return e.node('Clip', [x, min === undefined ? '' : e.scalar(min, node.dtype), max === undefined ? '' : e.scalar(max, node.dtype)]);
+  },
+  // Reductions.
+  'core.sum': reduce('ReduceSum'),
+  'ops.mean': reduce('ReduceMean'),
+  'ops.max': reduce('ReduceMax'),
+  'ops.min': reduce('ReduceMin'),
+  'ops.prod': reduce('ReduceProd'),
+  'ops.logsumexp': reduce('ReduceLogSumExp'),
+  // variance = Σ(x − mean)² / (n − ddof) over the axes.
+  'ops.variance': (e, [x], node, [xn]) => {
+    const axes = axesOf(node, xn.shape.length);
+    const n = axes.reduce((p, a) => p * xn.shape[a], 1);
+    const ddof = (node.attrs as { ddof?: number }).ddof ?? 0;
+    const d = e.node('Sub', [x, e.node('ReduceMean', [x], [attr.ints('axes', axes), attr.int('keepdims', 1)])]);
+    const s = e.node('ReduceSum', [e.node('Mul', [d, d]), e.int64s(axes)], [attr.int('keepdims', keepDims(node))]);
+    return e.node('Div', [s, e.scalar(n - ddof, node.dtype)]);
+  },
+  'ops.argmax': argExtremum('ArgMax'),
+  'ops.argmin': argExtremum('ArgMin'),
+  'core.softmax': (e, [x], node, [xn]) => e.node('Softmax', [x], [attr.int('axis', axesOf({ ...node, attrs: { axis: (node.attrs as { axis?: number }).axis ?? -1 } }, xn.shape.length)[0])]),
+  'core.logSoftmax': (e, [x], node, [xn]) => e.node('LogSoftmax', [x], [attr.int('axis', axesOf({ ...node, attrs: { axis: (node.attrs as { axis?: number }).axis ?? -1 } }, xn.shape.length)[0])]),
+  // Shapes: every shape change is a Reshape to the node's (static) shape.
+  'core.reshape': (e, [x], node) => reshapeTo(e, x, node.shape),
+  'ops.expandDims': (e, [x], node) => reshapeTo(e, x, node.shape),
+  'ops.squeeze': (e, [x], node) => reshapeTo(e, x, node.shape),
+  'core.broadcastTo': (e, [x], node) => e.node('Expand', [x, e.int64s(node.shape)]),
+  'ops.transpose': (e, [x], node, [xn]) => {
+    const { perm } = node.attrs as { perm?: readonly number[] };
+    return transpose(e, x, perm ?? xn.shape.map((_, i) => xn.shape.length - 1 - i));
+  },
+  'ops.concat': (e, xs, node) => {
+    const { axis = 0 } = node.attrs as { axis?: number };
+    return e.node('Concat', xs, [attr.int('axis', axis < 0 ? axis + node.shape.length : axis)]);
+  },
+  'ops.slice': (e, [x], node, [xn]) => {
+    const { begin, strides = [] } = node.attrs as SliceAttrs;
+    const axes = xn.shape.map((_, d) => d);
+    const starts = axes.map((d) => begin[d] ?? 0);
+    const steps = axes.map((d) => strides[d] ?? 1);
+    const ends = axes.map((d) => (node.shape[d] === 0 ? starts[d] : starts[d] + (node.shape[d] - 1) * steps[d] + 1));
+    return e.node('Slice', [x, e.int64s(starts), e.int64s(ends), e.int64s(axes), e.int64s(steps)]);
+  },
+  'ops.pad': (e, [x], node) => {
+    const { paddings, value = 0 } = node.attrs as PadAttrs;
+    return e.node('Pad', [x, e.int64s([...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])]), e.scalar(value, node.dtype)], [attr.string('mode', 'constant')]);
+  },
+  'ops.gather': (e, [x, i], node, [xn]) => {
+    const { axis = 0 } = node.attrs as { axis?: number };
+    return e.node('Gather', [x, e.node('Cast', [i], [attr.int('to', DataType.INT64)])], [attr.int('axis', axis < 0 ? axis + xn.shape.length : axis)]);
+  },
+  // Linear algebra.
+  'core.matmul': (e, [a, b], node, [an, bn]) => {
+    const { transposeA = false, transposeB = false } = node.attrs as { transposeA?: boolean; transposeB?: boolean };
+    const swapLast = (r: number) => [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+    return e.node('MatMul', [transposeA ? transpose(e, a, swapLast(an.shape.length)) : a, transposeB ? transpose(e, b, swapLast(bn.shape.length)) : b]);
+  },
+  'ops.dot': binary('MatMul'),
+  'ops.outer': (e, [a, b], node) => e.node('Mul', [reshapeTo(e, a, [node.shape[0], 1]), reshapeTo(e, b, [1, node.shape[1]])]),
+  // Convolution and pooling: ONNX works in NCHW with OIHW filters.
+  'ops.conv2d': (e, [x, w], node, [xn, wn]) => {
+    const a = node.attrs as Conv2dAttrs;
+    const k: [number, number] = [wn.shape[0], wn.shape[1]];
+    const strides = pair(a.strides, [1, 1]);
+    const dilations = pair(a.dilations, [1, 1]);
+    const pads = padsOf(a.padding, xn.shape[1], xn.shape[2], k, strides, dilations);
+    const y = e.node('Conv', [transpose(e, x, TO_NCHW), transpose(e, w, [3, 2, 0, 1])], [
+      attr.ints('kernel_shape', k), attr.ints('strides', strides), attr.ints('dilations', dilations), attr.ints('pads', pads),
+    ]);
+    return transpose(e, y, TO_NHWC);
+  },
+  'ops.maxPool2d': pool('MaxPool', []),
+  'ops.avgPool2d': pool('AveragePool', [attr.int('count_include_pad', 0)]),
+};

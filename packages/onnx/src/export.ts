@@ -1,0 +1,143 @@
+// Export: a traced chainrule graph, or an nn model with its params, as an ONNX model (opset 17).
+
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { abstract, constant, input, trace, treeLeaves, type DType, type Graph, type Node, type Tensor } from '@chainrule/core';
+import { paramNames, type Model, type Params } from '@chainrule/nn';
+import { encodeModelProto, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './proto.js';
+import { onnxType, type Emitter } from './emitter.js';
+import { int64Proto, tensorProto } from './tensor-proto.js';
+import { exportRules } from './export-rules.js';
+
+/** The ONNX opset the exporter writes (and the importer reads up to). */
+export const OPSET = 17;
+
+/** Options of {@link exportGraph}. */
+export interface ExportOptions {
+  /** Names of the graph inputs (default input_0, input_1, …). */
+  readonly inputNames?: readonly string[];
+  /** Names of the graph outputs (default output_0, …). */
+  readonly outputNames?: readonly string[];
+  /** Names of the constants that become named initializers (by node id), e.g. parameter paths. */
+  readonly constantNames?: ReadonlyMap<Tensor, string>;
+  /** The graph's name (default 'chainrule'). */
+  readonly graphName?: string;
+}
+
+/** Why a graph could not be exported: every op without an ONNX rule, by name. */
+export interface ExportError {
+  readonly _tag: 'UnsupportedOps';
+  readonly ops: readonly string[];
+  readonly message: string;
+}
+
+const valueInfo = (name: string, n: Node): ValueInfoMsg => ({
+  name,
+  type: { tensor_type: { elem_type: onnxType(n.dtype), shape: { dim: n.shape.map((d) => ({ dim_value: d })) } } },
+});
+
+/**
+ * Writes a traced graph as ONNX protobuf bytes (opset 17). Constants become initializers;
+ * every other node becomes one or more ONNX nodes by its op's export rule. A Left lists
+ * every op of the graph that has no rule (gradient-only ops such as conv2dBackpropInput,
+ * dropout), so nothing partial is written.
+ *
+ * @example
+ * const g = trace((x) => sigmoid(matmul(x, w)), abstract([1, 3]))
+ * const bytes = exportGraph(g)  // right(Uint8Array), readable by onnxruntime
+ */
+export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<ExportError, Uint8Array> => {
+  const missing = [...new Set(graph.nodes.map((n) => n.op.name).filter((name) => name !== input.name && name !== constant.name && !Object.prototype.hasOwnProperty.call(exportRules, name)))];
+  if (missing.length > 0) {
+    return left({ _tag: 'UnsupportedOps', ops: missing, message: `no ONNX export for ${missing.map((m) => `'${m}'`).join(', ')}` });
+  }
+  const nodes: NodeMsg[] = [];
+  const initializers: TensorMsg[] = [];
+  const taken = new Set<string>();
+  let counter = 0;
+  const fresh = (prefix: string): string => {
+    let name = `${prefix}_${counter++}`;
+    while (taken.has(name)) name = `${prefix}_${counter++}`;
+    taken.add(name);
+    return name;
+  };
+  const emitter: Emitter = {
+    node(opType, inputs, attributes = []) {
+      const out = fresh(opType.toLowerCase());
+      nodes.push({ op_type: opType, name: out, input: [...inputs], output: [out], attribute: [...attributes] });
+      return out;
+    },
+    int64s(values) {
+      const name = fresh('ints');
+      initializers.push(int64Proto(name, values));
+      return name;
+    },
+    scalar(value, dtype) {
+      const name = fresh('scalar');
+      const data = dtype === 'float64' ? new Float64Array([value]) : new Float32Array([value]);
+      initializers.push({ name, dims: [], data_type: onnxType(dtype), raw_data: new Uint8Array(data.buffer).slice() });
+      return name;
+    },
+  };
+  const inputNames = graph.inputs.map((_, k) => options.inputNames?.[k] ?? `input_${k}`);
+  const outputNames = graph.outputs.map((_, k) => options.outputNames?.[k] ?? `output_${k}`);
+  for (const n of [...inputNames, ...outputNames]) {
+    if (taken.has(n)) return left({ _tag: 'UnsupportedOps', ops: [], message: `the name '${n}' is given twice` });
+    taken.add(n);
+  }
+  const names = new Array<string>(graph.nodes.length);
+  graph.inputs.forEach((id, k) => (names[id] = inputNames[k]));
+  for (const node of graph.nodes) {
+    if (node.op === input) continue;
+    if (node.op === constant) {
+      const value = (node.attrs as { value: Tensor }).value;
+      const wanted = options.constantNames?.get(value);
+      const name = wanted !== undefined && !taken.has(wanted) ? (taken.add(wanted), wanted) : fresh('const');
+      initializers.push(tensorProto(name, value));
+      names[node.id] = name;
+      continue;
+    }
+    const ins = node.inputs.map((j) => graph.nodes[j]);
+    names[node.id] = exportRules[node.op.name](emitter, node.inputs.map((j) => names[j]), node, ins);
+  }
+  graph.outputs.forEach((id, k) => nodes.push({ op_type: 'Identity', name: outputNames[k], input: [names[id]], output: [outputNames[k]], attribute: [] }));
+  return right(encodeModelProto({
+    ir_version: 8,
+    producer_name: 'chainrule',
+    producer_version: '0.1.0',
+    opset_import: [{ domain: '', version: OPSET }],
+    graph: {
+      name: options.graphName ?? 'chainrule',
+      node: nodes,
+      initializer: initializers,
+      input: graph.inputs.map((id, k) => valueInfo(inputNames[k], graph.nodes[id])),
+      output: graph.outputs.map((id, k) => valueInfo(outputNames[k], graph.nodes[id])),
+    },
+  }));
+};
+
+/** Options of {@link exportModel}. */
+export interface ExportModelOptions {
+  /** The batch size the exported graph takes (default 1). */
+  readonly batch?: number;
+  /** The graph input's name (default 'input'). */
+  readonly inputName?: string;
+  /** The graph output's name (default 'output'). */
+  readonly outputName?: string;
+}
+
+/**
+ * Exports an nn model with its params: the graph of `model.apply(params, x)` for a batch of
+ * `batch` examples, the params as initializers named by their path (`params[0].w`, `params[0].b`, …).
+ *
+ * @example
+ * const model = mlp({ sizes: [4, 8, 3] })
+ * exportModel(model, model.init(key(0)), { batch: 16 }) // right(bytes): input [16, 4] → output [16, 3]
+ */
+export const exportModel = (model: Model, params: Params, options: ExportModelOptions = {}): Either<ExportError, Uint8Array> => {
+  const batch = options.batch ?? 1;
+  const graph = trace((x: Tensor) => model.apply(params, x), abstract([batch, ...model.inputShape], model.dtype));
+  const leaves = treeLeaves(params);
+  const names = paramNames(params);
+  const constantNames = new Map<Tensor, string>(leaves.map((t, i) => [t, names[i]]));
+  return exportGraph(graph, { inputNames: [options.inputName ?? 'input'], outputNames: [options.outputName ?? 'output'], constantNames });
+};

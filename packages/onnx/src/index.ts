@@ -1,0 +1,6 @@
+// Public API of @chainrule/onnx: export chainrule graphs and nn models to ONNX, import ONNX models as chainrule functions.
+
+export { exportGraph, exportModel, OPSET, type ExportOptions, type ExportModelOptions, type ExportError } from './export.js';
+export { exportRules } from './export-rules.js';
+export { MAX_ELEMENTS } from './tensor-proto.js';
+export { encodeModelProto, decodeModelProto, type ModelMsg } from './proto.js';
