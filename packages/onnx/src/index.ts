@@ -4,3 +4,5 @@ export { exportGraph, exportModel, OPSET, type ExportOptions, type ExportModelOp
 export { exportRules } from './export-rules.js';
 export { MAX_ELEMENTS } from './tensor-proto.js';
 export { encodeModelProto, decodeModelProto, type ModelMsg } from './proto.js';
+export { importOnnx, type ImportOptions, type OnnxModel, type OnnxInput, type ImportError } from './import.js';
+export { importRules, type ImportRule } from './import-rules.js';
