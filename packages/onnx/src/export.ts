@@ -3,7 +3,7 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { abstract, constant, input, trace, treeLeaves, type DType, type Graph, type Node, type Tensor } from '@chainrule/core';
 import { paramNames, type Model, type Params } from '@chainrule/nn';
-import { encodeModelProto, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './proto.js';
+import { AttrType, encodeModelProto, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './proto.js';
 import { onnxType, type Emitter } from './emitter.js';
 import { int64Proto, tensorProto } from './tensor-proto.js';
 import { exportRules } from './export-rules.js';
@@ -17,7 +17,7 @@ export interface ExportOptions {
   readonly inputNames?: readonly string[];
   /** Names of the graph outputs (default output_0, …). */
   readonly outputNames?: readonly string[];
-  /** Names of the constants that become named initializers (by node id), e.g. parameter paths. */
+  /** Names for the initializers of captured constants (by tensor), e.g. parameter paths. */
   readonly constantNames?: ReadonlyMap<Tensor, string>;
   /** The graph's name (default 'chainrule'). */
   readonly graphName?: string;
@@ -60,22 +60,24 @@ export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<E
     taken.add(name);
     return name;
   };
+  const constantNode = (value: TensorMsg): string => {
+    const out = fresh('const');
+    nodes.push({ op_type: 'Constant', name: out, input: [], output: [out], attribute: [{ name: 'value', type: AttrType.TENSOR, t: value }] });
+    return out;
+  };
   const emitter: Emitter = {
     node(opType, inputs, attributes = []) {
       const out = fresh(opType.toLowerCase());
       nodes.push({ op_type: opType, name: out, input: [...inputs], output: [out], attribute: [...attributes] });
       return out;
     },
+    // The exporter's own constants are Constant nodes, so an import does not take them for params.
     int64s(values) {
-      const name = fresh('ints');
-      initializers.push(int64Proto(name, values));
-      return name;
+      return constantNode(int64Proto('', values));
     },
     scalar(value, dtype) {
-      const name = fresh('scalar');
       const data = dtype === 'float64' ? new Float64Array([value]) : new Float32Array([value]);
-      initializers.push({ name, dims: [], data_type: onnxType(dtype), raw_data: new Uint8Array(data.buffer).slice() });
-      return name;
+      return constantNode({ dims: [], data_type: onnxType(dtype), raw_data: new Uint8Array(data.buffer).slice() });
     },
   };
   const inputNames = graph.inputs.map((_, k) => options.inputNames?.[k] ?? `input_${k}`);
