@@ -298,7 +298,9 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
       try {
         y = n.rule.apply(n.inputs.map((name) => (name === undefined ? undefined : values.get(name))), n.attrs, opset.right);
       } catch (e) {
-        throw new ChainruleError(e instanceof ChainruleError ? e.code : 'BadArgument', `${n.where}: ${(e as Error).message}`);
+        const code = e instanceof ChainruleError ? e.code : 'BadArgument';
+        const message = e instanceof Error ? e.message : String(e);
+        throw new ChainruleError(code, `${n.where}: ${message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message}`);
       }
       values.set(n.output, { tensor: () => y });
     }

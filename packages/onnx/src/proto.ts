@@ -132,3 +132,18 @@ export const int64Value = (v: Int64 | undefined): number | undefined => {
   const value = v.unsigned === true ? (v.high >>> 0) * 2 ** 32 + (v.low >>> 0) : v.high * 2 ** 32 + (v.low >>> 0);
   return Number.isSafeInteger(value) ? value : undefined;
 };
+
+/**
+ * The value of a decoded int64 held as data (indices, slice bounds), clamped to the safe
+ * integers: exporters write INT64_MAX for "to the end", which no shape can reach anyway.
+ *
+ * @example
+ * int64Clamped({ low: -1, high: 0x7fffffff }) // Number.MAX_SAFE_INTEGER
+ */
+export const int64Clamped = (v: Int64 | undefined): number | undefined => {
+  if (typeof v === 'object' && v !== null && typeof v.low === 'number' && typeof v.high === 'number') {
+    const approx = v.unsigned === true ? (v.high >>> 0) * 2 ** 32 + (v.low >>> 0) : v.high * 2 ** 32 + (v.low >>> 0);
+    return Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, approx));
+  }
+  return typeof v === 'number' && Number.isFinite(v) ? Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(v))) : undefined;
+};

@@ -2,7 +2,9 @@
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { Tensor, allocate, type DType } from '@chainrule/core';
-import { DataType, int64Value, type TensorMsg } from './proto.js';
+import { DataType, int64Clamped, int64Value, type TensorMsg } from './proto.js';
+
+const clampSafe = (v: number): number => Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, v));
 
 /**
  * The largest element count a decoded tensor or an imported graph's value may have
@@ -123,7 +125,7 @@ export const decodeTensorProto = (msg: TensorMsg, maxElements: number, where: st
         const ok = check('raw_data', raw.length, width);
         if (ok._tag === 'Left') return ok;
         const read = width === 8
-          ? (v: DataView, at: number) => Number(v.getBigInt64(at, true))
+          ? (v: DataView, at: number) => clampSafe(Number(v.getBigInt64(at, true)))
           : width === 4 ? (v: DataView, at: number) => v.getInt32(at, true)
           : type === DataType.INT8 ? (v: DataView, at: number) => v.getInt8(at) : (v: DataView, at: number) => v.getUint8(at);
         readRaw(raw, size, width, read, values);
@@ -132,7 +134,7 @@ export const decodeTensorProto = (msg: TensorMsg, maxElements: number, where: st
         const ok = check(field, src.length, 1);
         if (ok._tag === 'Left') return ok;
         for (let i = 0; i < size; i++) {
-          const v = type === DataType.INT64 ? int64Value(src[i] as never) : (src[i] as number);
+          const v = type === DataType.INT64 ? int64Clamped(src[i] as never) : (src[i] as number);
           if (v === undefined) return left(`${where}: ${field}[${i}] is not a safe integer`);
           values[i] = v;
         }
