@@ -98,7 +98,9 @@ const modelType = root.lookupType('onnx.ModelProto');
  */
 export const encodeModelProto = (model: ModelMsg): Uint8Array => {
   const msg = modelType.fromObject(model as Record<string, unknown>);
-  return modelType.encode(msg).finish();
+  // protobufjs gives a Node Buffer (often a view into a shared pool, and whose slice() is
+  // another view): copy into a plain Uint8Array that the caller owns.
+  return new Uint8Array(modelType.encode(msg).finish());
 };
 
 /**
