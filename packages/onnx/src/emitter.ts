@@ -11,6 +11,8 @@ export interface Emitter {
   int64s(values: readonly number[]): string;
   /** A scalar constant of a dtype, as an initializer name. */
   scalar(value: number, dtype: DType): string;
+  /** Whether axis 0 is a batch axis of any size (reshapes then copy it rather than fix it). */
+  readonly batchAxis: boolean;
 }
 
 /** An export rule: the ONNX nodes that compute one chainrule node, given its input names. */

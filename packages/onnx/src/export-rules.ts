@@ -32,6 +32,9 @@ const reduce = (opType: string): ExportRule => (e, [x], node, [xn]) => {
 };
 
 const reshapeTo = (e: Emitter, x: string, shape: readonly number[]): string => e.node('Reshape', [x, e.int64s(shape)]);
+/** A node's reshape; with a batch axis that it keeps, ONNX's 0 copies the input's first dimension, whatever its size. */
+const reshapeNode: ExportRule = (e, [x], node, [xn]) =>
+  reshapeTo(e, x, e.batchAxis && xn.shape.length > 0 && node.shape.length > 0 && xn.shape[0] === node.shape[0] ? [0, ...node.shape.slice(1)] : node.shape);
 
 const argExtremum = (opType: string): ExportRule => (e, [x], node, [xn]) => {
   const { axis } = node.attrs as { axis?: number };
@@ -140,9 +143,9 @@ export const exportRules: Readonly<Record<string, ExportRule>> = {
   'core.softmax': (e, [x], node, [xn]) => e.node('Softmax', [x], [attr.int('axis', axesOf({ ...node, attrs: { axis: (node.attrs as { axis?: number }).axis ?? -1 } }, xn.shape.length)[0])]),
   'core.logSoftmax': (e, [x], node, [xn]) => e.node('LogSoftmax', [x], [attr.int('axis', axesOf({ ...node, attrs: { axis: (node.attrs as { axis?: number }).axis ?? -1 } }, xn.shape.length)[0])]),
   // Shapes: every shape change is a Reshape to the node's (static) shape.
-  'core.reshape': (e, [x], node) => reshapeTo(e, x, node.shape),
-  'ops.expandDims': (e, [x], node) => reshapeTo(e, x, node.shape),
-  'ops.squeeze': (e, [x], node) => reshapeTo(e, x, node.shape),
+  'core.reshape': reshapeNode,
+  'ops.expandDims': reshapeNode,
+  'ops.squeeze': reshapeNode,
   'core.broadcastTo': (e, [x], node) => e.node('Expand', [x, e.int64s(node.shape)]),
   'ops.transpose': (e, [x], node, [xn]) => {
     const { perm } = node.attrs as { perm?: readonly number[] };

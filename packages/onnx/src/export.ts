@@ -21,18 +21,24 @@ export interface ExportOptions {
   readonly constantNames?: ReadonlyMap<Tensor, string>;
   /** The graph's name (default 'chainrule'). */
   readonly graphName?: string;
+  /**
+   * Declare axis 0 of every input and output as a symbolic `batch` dimension, and write
+   * reshapes that keep it as copies of it. Only right when nothing else in the graph depends
+   * on the batch size; {@link exportModel} checks that.
+   */
+  readonly batchAxis?: boolean;
 }
 
-/** Why a graph could not be exported: every op without an ONNX rule, by name. */
+/** Why a graph could not be exported: every op without an ONNX rule (by name), a name given twice, or a batch-dependent model. */
 export interface ExportError {
-  readonly _tag: 'UnsupportedOps';
+  readonly _tag: 'UnsupportedOps' | 'BatchDependent' | 'NameClash';
   readonly ops: readonly string[];
   readonly message: string;
 }
 
-const valueInfo = (name: string, n: Node): ValueInfoMsg => ({
+const valueInfo = (name: string, n: Node, batchAxis: boolean): ValueInfoMsg => ({
   name,
-  type: { tensor_type: { elem_type: onnxType(n.dtype), shape: { dim: n.shape.map((d) => ({ dim_value: d })) } } },
+  type: { tensor_type: { elem_type: onnxType(n.dtype), shape: { dim: n.shape.map((d, i) => (batchAxis && i === 0 ? { dim_param: 'batch' } : { dim_value: d })) } } },
 });
 
 /**
@@ -65,7 +71,9 @@ export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<E
     nodes.push({ op_type: 'Constant', name: out, input: [], output: [out], attribute: [{ name: 'value', type: AttrType.TENSOR, t: value }] });
     return out;
   };
+  const batchAxis = options.batchAxis === true;
   const emitter: Emitter = {
+    batchAxis,
     node(opType, inputs, attributes = []) {
       const out = fresh(opType.toLowerCase());
       nodes.push({ op_type: opType, name: out, input: [...inputs], output: [out], attribute: [...attributes] });
@@ -83,7 +91,7 @@ export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<E
   const inputNames = graph.inputs.map((_, k) => options.inputNames?.[k] ?? `input_${k}`);
   const outputNames = graph.outputs.map((_, k) => options.outputNames?.[k] ?? `output_${k}`);
   for (const n of [...inputNames, ...outputNames]) {
-    if (taken.has(n)) return left({ _tag: 'UnsupportedOps', ops: [], message: `the name '${n}' is given twice` });
+    if (taken.has(n)) return left({ _tag: 'NameClash', ops: [], message: `the name '${n}' is given twice` });
     taken.add(n);
   }
   const names = new Array<string>(graph.nodes.length);
@@ -111,16 +119,16 @@ export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<E
       name: options.graphName ?? 'chainrule',
       node: nodes,
       initializer: initializers,
-      input: graph.inputs.map((id, k) => valueInfo(inputNames[k], graph.nodes[id])),
-      output: graph.outputs.map((id, k) => valueInfo(outputNames[k], graph.nodes[id])),
+      input: graph.inputs.map((id, k) => valueInfo(inputNames[k], graph.nodes[id], batchAxis)),
+      output: graph.outputs.map((id, k) => valueInfo(outputNames[k], graph.nodes[id], batchAxis)),
     },
   }));
 };
 
 /** Options of {@link exportModel}. */
 export interface ExportModelOptions {
-  /** The batch size the exported graph takes (default 1). */
-  readonly batch?: number;
+  /** The batch size the exported graph takes: a number, or 'dynamic' (the default) for any. */
+  readonly batch?: number | 'dynamic';
   /** The graph input's name (default 'input'). */
   readonly inputName?: string;
   /** The graph output's name (default 'output'). */
@@ -128,18 +136,29 @@ export interface ExportModelOptions {
 }
 
 /**
- * Exports an nn model with its params: the graph of `model.apply(params, x)` for a batch of
- * `batch` examples, the params as initializers named by their path (`params[0].w`, `params[0].b`, …).
+ * Exports an nn model with its params: the graph of `model.apply(params, x)`, the params as
+ * initializers named by their path (`params[0].w`, `params[0].b`, …). With the default
+ * `batch: 'dynamic'` the input and output have a symbolic `batch` axis; the model is traced
+ * at two batch sizes to check that its ONNX graph is the same for both (a Left if not: then
+ * give a fixed batch).
  *
  * @example
  * const model = mlp({ sizes: [4, 8, 3] })
- * exportModel(model, model.init(key(0)), { batch: 16 }) // right(bytes): input [16, 4] → output [16, 3]
+ * exportModel(model, model.init(key(0)))                // input [batch, 4] → output [batch, 3]
+ * exportModel(model, model.init(key(0)), { batch: 16 }) // input [16, 4] → output [16, 3]
  */
 export const exportModel = (model: Model, params: Params, options: ExportModelOptions = {}): Either<ExportError, Uint8Array> => {
-  const batch = options.batch ?? 1;
-  const graph = trace((x: Tensor) => model.apply(params, x), abstract([batch, ...model.inputShape], model.dtype));
+  const batch = options.batch ?? 'dynamic';
   const leaves = treeLeaves(params);
   const names = paramNames(params);
   const constantNames = new Map<Tensor, string>(leaves.map((t, i) => [t, names[i]]));
-  return exportGraph(graph, { inputNames: [options.inputName ?? 'input'], outputNames: [options.outputName ?? 'output'], constantNames });
+  const at = (n: number, batchAxis: boolean) =>
+    exportGraph(trace((x: Tensor) => model.apply(params, x), abstract([n, ...model.inputShape], model.dtype)), {
+      inputNames: [options.inputName ?? 'input'], outputNames: [options.outputName ?? 'output'], constantNames, batchAxis,
+    });
+  if (batch !== 'dynamic') return at(batch, false);
+  const one = at(1, true), two = at(2, true);
+  if (one._tag === 'Left' || two._tag === 'Left') return one._tag === 'Left' ? one : two;
+  const same = one.right.length === two.right.length && one.right.every((b, i) => b === two.right[i]);
+  return same ? one : left({ _tag: 'BatchDependent', ops: [], message: "the model's ONNX graph depends on the batch size; export it with a fixed batch" });
 };

@@ -2,7 +2,7 @@
 
 import { describe, it, expect } from 'vitest';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { grad, key, uniform, mul, sub, treeLeaves, type Tensor } from '@chainrule/core';
+import { add, grad, key, tensor, uniform, mul, sub, treeLeaves, type Tensor } from '@chainrule/core';
 import { mean, square } from '@chainrule/ops';
 import { mlp, cnn, sequential, dense, conv2d, avgPool2d, flatten, activation, paramNames, type Model, type ActivationName } from '@chainrule/nn';
 import { exportModel, importOnnx, decodeModelProto } from '../src/index.js';
@@ -53,6 +53,34 @@ describe('exported models against onnxruntime', () => {
     expect(msg.opset_import?.map((o) => [o.domain ?? '', Number(o.version)])).toEqual([['', 17]]);
     expect(msg.graph?.initializer?.map((t) => t.name).sort()).toEqual(['params[0].b', 'params[0].w', 'params[2].b', 'params[2].w']);
     expect(msg.graph?.input?.map((i) => i.name)).toEqual(['input']);
+  });
+});
+
+describe('dynamic batch', () => {
+  it.each([
+    ['the MLP', mlp({ sizes: [5, 7, 3], activation: 'tanh' })],
+    ['the CNN', cnn({ inputShape: [8, 8, 2], filters: [3], hidden: [4], classes: 3 })],
+  ] as const)('%s exports once and runs at any batch size, in onnxruntime and imported', async (_, model) => {
+    const params = model.init(key(11));
+    const bytes = unwrap(exportModel(model, params));
+    const imported = unwrap(importOnnx(bytes));
+    expect(imported.inputs[0].shape).toEqual(['batch', ...model.inputShape]);
+    for (const n of [1, 3, 7]) {
+      const x = uniform(key(n), [n, ...model.inputShape], { min: -1, max: 1 });
+      const want = model.apply(params, x);
+      expectClose((await runOrt(bytes, { input: x })).output.data, want.data, 1e-5, `onnxruntime, batch ${n}`);
+      expectClose(imported.run(x)[0].data, want.data, 1e-6, `imported, batch ${n}`);
+    }
+  });
+
+  it('refuses a dynamic batch when the graph depends on it', () => {
+    const model = mlp({ sizes: [2, 2] });
+    const params = model.init(key(0));
+    // A model whose apply bakes the batch size into a constant.
+    const batchy = { ...model, apply: (p: typeof params, x: Tensor) => add(model.apply(p, x), tensor(Array.from({ length: x.shape[0] * 2 }, (_, i) => i), { shape: [x.shape[0], 2] })) };
+    const r = exportModel(batchy, params);
+    expect(r._tag === 'Left' && r.left._tag).toBe('BatchDependent');
+    expect(exportModel(batchy, params, { batch: 4 })._tag).toBe('Right');
   });
 });
 
