@@ -27,6 +27,8 @@ export interface ExportOptions {
    * on the batch size; {@link exportModel} checks that.
    */
   readonly batchAxis?: boolean;
+  /** Key–value pairs stored in the model's metadata_props (e.g. how it was trained). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** Why a graph could not be exported: every op without an ONNX rule (by name), a name given twice, or a batch-dependent model. */
@@ -115,6 +117,7 @@ export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<E
     producer_name: 'chainrule',
     producer_version: '0.1.0',
     opset_import: [{ domain: '', version: OPSET }],
+    metadata_props: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: options.graphName ?? 'chainrule',
       node: nodes,
@@ -133,6 +136,8 @@ export interface ExportModelOptions {
   readonly inputName?: string;
   /** The graph output's name (default 'output'). */
   readonly outputName?: string;
+  /** Key–value pairs stored in the model's metadata_props. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -154,7 +159,7 @@ export const exportModel = (model: Model, params: Params, options: ExportModelOp
   const constantNames = new Map<Tensor, string>(leaves.map((t, i) => [t, names[i]]));
   const at = (n: number, batchAxis: boolean) =>
     exportGraph(trace((x: Tensor) => model.apply(params, x), abstract([n, ...model.inputShape], model.dtype)), {
-      inputNames: [options.inputName ?? 'input'], outputNames: [options.outputName ?? 'output'], constantNames, batchAxis,
+      inputNames: [options.inputName ?? 'input'], outputNames: [options.outputName ?? 'output'], constantNames, batchAxis, metadata: options.metadata,
     });
   if (batch !== 'dynamic') return at(batch, false);
   const one = at(1, true), two = at(2, true);

@@ -36,12 +36,14 @@ export interface OnnxModel {
   /** The trainable values: every float initializer, by its ONNX name. */
   readonly params: Readonly<Record<string, Tensor>>;
   readonly opset: number;
-  /** The outputs for these params and inputs (one tensor per graph input, in order). */
+  /** The outputs for these params and inputs (one tensor per graph input, in order; axis 0 of an input may take any size). */
   readonly apply: (params: Readonly<Record<string, Tensor>>, ...inputs: Tensor[]) => Tensor[];
   /** `apply` with the imported params. */
   readonly run: (...inputs: Tensor[]) => Tensor[];
   /** The model as a chainrule graph at the shapes checked on import (params as constants). */
   readonly graph: Graph;
+  /** The model's metadata_props, by key. */
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 /** Why a model could not be imported: every problem found, each naming its node or field. */
@@ -286,6 +288,15 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
 
   const runGraph = (p: Readonly<Record<string, Tensor>>, c: Readonly<Record<string, Tensor>>, xs: readonly Tensor[]): Tensor[] => {
     if (xs.length !== inputs.length) throw new ChainruleError('BadArgument', `onnx model: takes ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}), got ${xs.length}`);
+    // Axis 0 may take any size (a batch axis); the other numeric dims must be as declared.
+    inputs.forEach((inp, k) => {
+      const x = xs[k];
+      const fits = isTensor(x) && x.dtype === inp.dtype && x.shape.length === inp.shape.length && inp.shape.every((d, i) => i === 0 || typeof d !== 'number' || d === x.shape[i]);
+      if (!fits) {
+        const got = isTensor(x) ? `${x.dtype}[${x.shape.join(', ')}]` : typeof x;
+        throw new ChainruleError('ShapeMismatch', `onnx model: input '${inp.name}' expects ${inp.dtype}[${inp.shape.join(', ')}], got ${got}`);
+      }
+    });
     const values = new Map<string, In>();
     for (const name of Object.keys(c)) values.set(name, { tensor: () => c[name], static: statics.get(name) });
     for (const name of Object.keys(params)) {
@@ -330,5 +341,6 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     apply: (p: Readonly<Record<string, Tensor>>, ...xs: Tensor[]) => runGraph(p, constTensors, xs),
     run: (...xs: Tensor[]) => runGraph(frozenParams, constTensors, xs),
     graph: graphOf,
+    metadata: Object.freeze(Object.fromEntries((model.metadata_props ?? []).filter((p) => !FORBIDDEN_NAMES.has(p.key ?? '')).map((p) => [p.key ?? '', p.value ?? '']))),
   }));
 };

@@ -84,6 +84,7 @@ export interface ModelMsg {
   readonly producer_version?: string;
   readonly graph?: GraphMsg;
   readonly functions?: readonly unknown[];
+  readonly metadata_props?: readonly { readonly key?: string; readonly value?: string }[];
 }
 
 const schemaText = readFileSync(new URL('../schema/onnx.proto3', import.meta.url), 'utf8');

@@ -101,11 +101,12 @@ export interface EvaluateOptions {
 
 /**
  * Loss, accuracy and confusion matrix of params on a whole dataset, in batches, eagerly.
+ * Any model-like value with `apply`, `outputShape` and `dtype` will do (an imported ONNX model too).
  *
  * @example
  * const { accuracy, confusion } = evaluate(done.params, model, test)
  */
-export const evaluate = (params: Params, model: Model, ds: Dataset, options: EvaluateOptions = {}): Metrics => {
+export const evaluate = <P = Params>(params: P, model: Pick<Model, 'outputShape' | 'dtype'> & { readonly apply: (params: P, x: Tensor) => Tensor }, ds: Dataset, options: EvaluateOptions = {}): Metrics => {
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ChainruleError('BadArgument', `evaluate: batchSize must be a positive integer, got ${batchSize}`);
   const lossFn = lossFunction(options.loss);
