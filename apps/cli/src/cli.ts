@@ -13,6 +13,7 @@ import { evalCommand, evalFlagsCodec } from './commands/evaluate.js';
 import { predictCommand, predictFlagsCodec } from './commands/predict.js';
 import { inspectCommand, inspectFlagsCodec } from './commands/inspect.js';
 import { benchCommand } from './commands/bench.js';
+import { exportCommand, exportFlagsCodec } from './commands/export.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -97,7 +98,7 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
   program
     .command('eval')
     .description('Evaluate a checkpoint on its test split: loss, accuracy, confusion matrix.')
-    .argument('<checkpoint>', 'a checkpoint written by chainrule train --out')
+    .argument('<checkpoint>', 'a checkpoint written by chainrule train --out, or a .onnx file written by chainrule export')
     .option('--split <which>', 'test | train | validation (default test; train: the examples trained on)')
     .option('--json', 'print one JSON object')
     .action((path: string, opts: Record<string, unknown>) => start('eval', evalFlagsCodec, (f) => evalCommand(path, f, io))(opts));
@@ -105,7 +106,7 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
   program
     .command('predict')
     .description('Predict classes with a checkpoint, for examples from a JSON file or its test split.')
-    .argument('<checkpoint>', 'a checkpoint written by chainrule train --out')
+    .argument('<checkpoint>', 'a checkpoint written by chainrule train --out, or a .onnx file')
     .option('--input <file>', 'JSON array of examples, each an array of numbers')
     .option('--count <n>', 'without --input: how many test examples (default 10)')
     .option('--json', 'print one JSON line per example')
@@ -124,6 +125,15 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
     .option('--nodes', 'list every node of the gradient graph')
     .option('--json', 'print the graphs as JSON')
     .action((path: string | undefined, opts: Record<string, unknown>) => start('inspect', inspectFlagsCodec, (f) => inspectCommand(path, f, io))(opts));
+
+  program
+    .command('export')
+    .description('Write a checkpoint\'s model and weights as an ONNX model (opset 17), for onnxruntime and other engines.')
+    .argument('<checkpoint>', 'a checkpoint written by chainrule train --out')
+    .requiredOption('--onnx <file>', 'the .onnx file to write')
+    .option('--batch <n>', 'a fixed batch size (default: any, a symbolic batch axis)')
+    .option('--json', 'print one JSON object')
+    .action((path: string, opts: Record<string, unknown>) => start('export', exportFlagsCodec, (f) => exportCommand(path, f, io))(opts));
 
   program
     .command('bench')

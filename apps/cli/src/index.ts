@@ -13,3 +13,5 @@ export { inspectCommand, inspectFlagsCodec, graphText, type InspectFlags } from 
 export { benchCommand, benchEntry } from './commands/bench.js';
 export { openCheckpoint, type OpenedCheckpoint } from './checkpoint-file.js';
 export { estimateMemory, memoryProblem, availableMemory, bytesText, type MemoryEstimate, type MemoryPart } from './memory.js';
+export { openModelFile, openOnnx, isOnnxPath, RUN_METADATA_KEY, type OpenedModel } from './model-file.js';
+export { exportCommand, exportFlagsCodec, type ExportFlags } from './commands/export.js';

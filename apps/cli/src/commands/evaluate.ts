@@ -2,10 +2,9 @@
 
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { evaluate } from '@chainrule/train';
 import { choiceFlag } from '../flags.js';
 import type { Io } from '../io.js';
-import { openCheckpoint } from '../checkpoint-file.js';
+import { openModelFile } from '../model-file.js';
 import { counted, percent } from '../report.js';
 import { loadSplit } from '../setup.js';
 import { EXIT } from './train.js';
@@ -32,19 +31,23 @@ const confusionText = (counts: Int32Array, classes: number): string => {
 };
 
 /**
- * Evaluates a checkpoint on the split it was trained with (rebuilt from its stored dataset,
- * sizes and seed) and prints loss, accuracy and the confusion matrix, or one JSON object.
+ * Evaluates a checkpoint (or an ONNX model written by `chainrule export`) on the split it was
+ * trained with (rebuilt from its stored dataset, sizes and seed) and prints loss, accuracy
+ * and the confusion matrix, or one JSON object.
  *
  * @example
  * await evalCommand('mnist.ckpt.json', { json: true }, processIo())
+ * await evalCommand('mnist.onnx', {}, processIo())
  */
 export const evalCommand = async (path: string, flags: EvalFlags, io: Io): Promise<number> => {
-  const opened = await openCheckpoint(path);
-  if (isLeft(opened)) {
-    io.stderr.write(`chainrule eval: ${opened.left}\n`);
+  const opened = await openModelFile(path);
+  const fail = (message: string): number => {
+    io.stderr.write(`chainrule eval: ${message}\n`);
     return EXIT.failed;
-  }
-  const { checkpoint, run } = opened.right;
+  };
+  if (isLeft(opened)) return fail(opened.left);
+  const { run, steps } = opened.right;
+  if (run === undefined) return fail(`${path}: carries no chainrule run settings, so its test split is unknown (export the model with chainrule export)`);
   const split = await loadSplit(run.data);
   const which = flags.split ?? 'test';
   const ds = split[which];
@@ -52,7 +55,7 @@ export const evalCommand = async (path: string, flags: EvalFlags, io: Io): Promi
     io.stderr.write(`chainrule eval: --split validation: ${path} was trained without a validation set (train --val-fraction)\n`);
     return EXIT.usage;
   }
-  const m = evaluate(checkpoint.state.params, checkpoint.model, ds);
+  const m = opened.right.evaluate(ds);
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify({
       type: 'eval', checkpoint: path, dataset: run.data.dataset, split: which, examples: ds.size,
@@ -60,7 +63,7 @@ export const evalCommand = async (path: string, flags: EvalFlags, io: Io): Promi
     })}\n`);
   } else {
     io.stdout.write(
-      `${run.data.dataset} ${which} split, ${counted(ds.size, 'example')}, after ${counted(checkpoint.state.step, 'step')}\n` +
+      `${run.data.dataset} ${which} split, ${counted(ds.size, 'example')}${steps === undefined ? '' : `, after ${counted(steps, 'step')}`}\n` +
         `accuracy ${percent(m.accuracy)}  loss ${m.loss.toFixed(4)}\n\n${confusionText(m.confusion.counts, m.confusion.classes)}\n`,
     );
   }

@@ -7,7 +7,7 @@ import { softmax, tensor, type Tensor } from '@chainrule/core';
 import { gatherRows, predictClasses } from '@chainrule/train';
 import { intFlag } from '../flags.js';
 import type { Io } from '../io.js';
-import { openCheckpoint } from '../checkpoint-file.js';
+import { openModelFile } from '../model-file.js';
 import { loadSplit } from '../setup.js';
 import { EXIT } from './train.js';
 
@@ -62,6 +62,7 @@ export const parseExamples = (text: string, featureShape: readonly number[]): Ei
 /**
  * Prints the predicted class and its probability for each example: from `--input` (a JSON
  * file) or the first `--count` examples of the checkpoint's test split, with their labels.
+ * The model is a checkpoint or a `.onnx` file.
  *
  * @example
  * await predictCommand('xor.ckpt.json', { count: 4 }, processIo())
@@ -71,10 +72,10 @@ export const predictCommand = async (path: string, flags: PredictFlags, io: Io):
     io.stderr.write(`chainrule predict: ${message}\n`);
     return code;
   };
-  const opened = await openCheckpoint(path);
+  const opened = await openModelFile(path);
   if (isLeft(opened)) return fail(opened.left);
-  const { checkpoint, run } = opened.right;
-  const model = checkpoint.model;
+  const model = opened.right;
+  const { run } = model;
   let x: Tensor;
   let labels: Float32Array | Float64Array | undefined;
   if (flags.input !== undefined) {
@@ -89,13 +90,14 @@ export const predictCommand = async (path: string, flags: PredictFlags, io: Io):
     if (isLeft(parsed)) return fail(`--input: ${flags.input}: ${parsed.left}`, EXIT.usage);
     x = parsed.right;
   } else {
+    if (run === undefined) return fail(`${path}: carries no chainrule run settings, so it has no test split: give --input`, EXIT.usage);
     const test = (await loadSplit(run.data)).test;
     const n = Math.min(flags.count ?? 10, test.size);
     const rows = Array.from({ length: n }, (_, i) => i);
     x = gatherRows(test.x, rows);
     labels = gatherRows(test.y, rows).data;
   }
-  const logits = model.apply(checkpoint.state.params, x);
+  const logits = model.logits(x);
   const classes = predictClasses(logits);
   const probs = softmax(logits).data;
   const k = logits.shape[logits.shape.length - 1];
