@@ -1,0 +1,39 @@
+// docs/onnx.md stays true: its tables name every export and import rule, and its deployment example runs as written.
+
+import { describe, it, expect } from 'vitest';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { exportRules, importRules } from '../src/index.js';
+
+const page = readFileSync(new URL('../../../docs/onnx.md', import.meta.url), 'utf8');
+const section = (title: string): string => page.split(`## ${title}`)[1].split('\n## ')[0];
+
+describe('docs/onnx.md', () => {
+  it('lists every exportable op in the export table', () => {
+    const table = section('Export');
+    const missing = Object.keys(exportRules).map((op) => op.split('.')[1]).filter((name) => !table.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('lists every importable ONNX op in the import table', () => {
+    const rows = section('Import').split('\n').filter((l) => l.startsWith('| ')).map((l) => l.split('|')[1]);
+    const names = new Set(rows.flatMap((r) => r.split(',').map((s) => s.trim())));
+    const missing = [...Object.keys(importRules), 'Constant'].filter((op) => !names.has(op));
+    expect(missing).toEqual([]);
+  });
+
+  it('the deployment example runs: onnxruntime and chainrule print the same fitted AND', () => {
+    const code = /```js\n([\s\S]*?)```/.exec(section('Deploying a trained model'))![1];
+    // Run it from inside this package so that its dependencies resolve.
+    const file = fileURLToPath(new URL('../docs-example.tmp.mjs', import.meta.url));
+    writeFileSync(file, code);
+    try {
+      const [fromOrt, fromChainrule] = execFileSync(process.execPath, [file], { encoding: 'utf8' }).trim().split('\n');
+      expect(fromOrt).toBe(fromChainrule);
+      expect(fromOrt.split(' ').map((v) => (Number(v) > 0.5 ? 1 : 0))).toEqual([0, 0, 0, 1]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
