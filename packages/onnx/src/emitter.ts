@@ -3,7 +3,12 @@
 import type { DType, Node } from '@chainrule/core';
 import { AttrType, DataType, type AttributeMsg } from './proto.js';
 
-/** What an export rule gets: ways to add ONNX nodes and constant inputs. */
+/**
+ * What an export rule gets: ways to add ONNX nodes and constant inputs.
+ *
+ * @example
+ * const rule: ExportRule = (e, [x], node) => e.node('Mul', [x, e.scalar(2, node.dtype)])
+ */
 export interface Emitter {
   /** Adds a node and returns the name of its (single) output. */
   node(opType: string, inputs: readonly string[], attributes?: readonly AttributeMsg[]): string;
@@ -18,7 +23,12 @@ export interface Emitter {
 /** An export rule: the ONNX nodes that compute one chainrule node, given its input names. */
 export type ExportRule = (e: Emitter, inputs: readonly string[], node: Node, inputNodes: readonly Node[]) => string;
 
-/** Attribute builders. */
+/**
+ * Builders of ONNX attributes for export rules.
+ *
+ * @example
+ * e.node('Softmax', [x], [attr.int('axis', -1)])
+ */
 export const attr = {
   int: (name: string, i: number): AttributeMsg => ({ name, type: AttrType.INT, i }),
   ints: (name: string, ints: readonly number[]): AttributeMsg => ({ name, type: AttrType.INTS, ints: [...ints] }),
@@ -26,6 +36,11 @@ export const attr = {
   string: (name: string, s: string): AttributeMsg => ({ name, type: AttrType.STRING, s: new TextEncoder().encode(s) }),
 };
 
-/** ONNX data type code of a dtype. */
+/**
+ * ONNX data type code of a dtype.
+ *
+ * @example
+ * onnxType('float64') // 11 (DOUBLE)
+ */
 export const onnxType = (dtype: DType): number => (dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT);
 

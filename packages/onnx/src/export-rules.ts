@@ -71,7 +71,13 @@ const pool = (opType: string, extra: ReturnType<typeof attr.int>[]): ExportRule 
   return transpose(e, y, TO_NHWC);
 };
 
-/** The rule of each exportable op, by chainrule op name. */
+/**
+ * The rule of each exportable op, by chainrule op name.
+ *
+ * @example
+ * Object.keys(exportRules).includes('ops.conv2d') // true
+ * exportGraph(g, { rules: { 'myorg.swish': (e, [x]) => e.node('Mul', [x, e.node('Sigmoid', [x])]) } })
+ */
 export const exportRules: Readonly<Record<string, ExportRule>> = {
   // Elementwise arithmetic; ONNX broadcasts as NumPy does, like chainrule.
   'core.add': binary('Add'),

@@ -4,11 +4,16 @@ import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { abstract, constant, input, trace, treeLeaves, type DType, type Graph, type Node, type Tensor } from '@chainrule/core';
 import { paramNames, type Model, type Params } from '@chainrule/nn';
 import { AttrType, encodeModelProto, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './proto.js';
-import { onnxType, type Emitter } from './emitter.js';
+import { onnxType, type Emitter, type ExportRule } from './emitter.js';
 import { int64Proto, tensorProto } from './tensor-proto.js';
 import { exportRules } from './export-rules.js';
 
-/** The ONNX opset the exporter writes (and the importer reads up to). */
+/**
+ * The ONNX opset the exporter writes.
+ *
+ * @example
+ * OPSET // 17
+ */
 export const OPSET = 17;
 
 /** Options of {@link exportGraph}. */
@@ -29,6 +34,8 @@ export interface ExportOptions {
   readonly batchAxis?: boolean;
   /** Key–value pairs stored in the model's metadata_props (e.g. how it was trained). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Export rules for more ops (a plugin's), by op name, used besides {@link exportRules}. */
+  readonly rules?: Readonly<Record<string, ExportRule>>;
 }
 
 /** Why a graph could not be exported: every op without an ONNX rule (by name), a name given twice, or a batch-dependent model. */
@@ -54,7 +61,9 @@ const valueInfo = (name: string, n: Node, batchAxis: boolean): ValueInfoMsg => (
  * const bytes = exportGraph(g)  // right(Uint8Array), readable by onnxruntime
  */
 export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<ExportError, Uint8Array> => {
-  const missing = [...new Set(graph.nodes.map((n) => n.op.name).filter((name) => name !== input.name && name !== constant.name && !Object.prototype.hasOwnProperty.call(exportRules, name)))];
+  const has = (table: Readonly<Record<string, ExportRule>> | undefined, name: string): boolean => table !== undefined && Object.prototype.hasOwnProperty.call(table, name);
+  const ruleOf = (name: string): ExportRule => (has(options.rules, name) ? options.rules![name] : exportRules[name]);
+  const missing = [...new Set(graph.nodes.map((n) => n.op.name).filter((name) => name !== input.name && name !== constant.name && !has(exportRules, name) && !has(options.rules, name)))];
   if (missing.length > 0) {
     return left({ _tag: 'UnsupportedOps', ops: missing, message: `no ONNX export for ${missing.map((m) => `'${m}'`).join(', ')}` });
   }
@@ -109,7 +118,7 @@ export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<E
       continue;
     }
     const ins = node.inputs.map((j) => graph.nodes[j]);
-    names[node.id] = exportRules[node.op.name](emitter, node.inputs.map((j) => names[j]), node, ins);
+    names[node.id] = ruleOf(node.op.name)(emitter, node.inputs.map((j) => names[j]), node, ins);
   }
   graph.outputs.forEach((id, k) => nodes.push({ op_type: 'Identity', name: outputNames[k], input: [names[id]], output: [outputNames[k]], attribute: [] }));
   return right(encodeModelProto({

@@ -165,7 +165,12 @@ const onnxMatmul = (a: Tensor, b: Tensor): Tensor => {
   return reshape(y, { shape });
 };
 
-/** The rule of each supported ONNX op (default domain), by op_type. */
+/**
+ * The rule of each supported ONNX op (default domain), by op_type.
+ *
+ * @example
+ * Object.keys(importRules).includes('Gemm') // true
+ */
 export const importRules: Readonly<Record<string, ImportRule>> = {
   Add: binary(add),
   Sub: binary(sub),

@@ -12,6 +12,8 @@ export interface ImportOptions {
   readonly maxElements?: number;
   /** Values of symbolic input dimensions (`batch`, `N`) for the check at import; default 1. */
   readonly dims?: Readonly<Record<string, number>>;
+  /** Import rules for more op types, by op_type (`domain::op_type` outside the default domain), used besides {@link importRules}. */
+  readonly rules?: Readonly<Record<string, ImportRule>>;
 }
 
 /** A graph input of an imported model: symbolic dimensions keep their names. */
@@ -216,7 +218,11 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     const op = node.op_type ?? '';
     const where = `node '${node.name || k}' (${op || 'no op_type'})`;
     const domain = node.domain ?? '';
-    const rule = domain === '' || domain === 'ai.onnx' ? (Object.prototype.hasOwnProperty.call(importRules, op) ? importRules[op] : undefined) : undefined;
+    const main = domain === '' || domain === 'ai.onnx';
+    const key = main ? op : `${domain}::${op}`;
+    const own = (table: Readonly<Record<string, ImportRule>> | undefined): ImportRule | undefined =>
+      table !== undefined && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+    const rule = own(options.rules) ?? (main ? own(importRules) : undefined);
     const ins = [...(node.input ?? [])];
     for (const [i, name] of ins.entries()) {
       if (name !== '' && !defined.has(name)) problems.push(`${where}: input ${i} '${name}' is not defined by an earlier node, an initializer or a graph input`);
@@ -224,7 +230,7 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     const outs = node.output ?? [];
     if (outs.length < 1 || outs[0] === '') problems.push(`${where}: it has no output`);
     for (let i = 1; i < outs.length; i++) if (outs[i] !== '') problems.push(`${where}: output ${i} ('${outs[i]}') is not supported (only the first output is)`);
-    if (op === 'Constant' && (domain === '' || domain === 'ai.onnx')) {
+    if (op === 'Constant' && main) {
       if (ins.length > 0) problems.push(`${where}: a Constant takes no inputs`);
       const v = constantValue(node, maxElements, where);
       if (v._tag === 'Left') problems.push(v.left);
@@ -232,7 +238,6 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
       return;
     }
     if (rule === undefined) {
-      const key = domain === '' || domain === 'ai.onnx' ? op : `${domain}::${op}`;
       unsupported.set(key, [...(unsupported.get(key) ?? []), node.name || `#${k}`]);
       for (const o of outs) if (o !== '') defined.add(o);
       return;
