@@ -2,7 +2,7 @@
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { ChainruleError, abstract, isTensor, sizeOf, tensor, trace, type DType, type Graph, type Tensor } from '@chainrule/core';
-import { AttrType, DataType, decodeModelProto, int64Value, type AttributeMsg, type GraphMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
+import { AttrType, DataType, decodeModelProto, int64Value, type Int64, type AttributeMsg, type GraphMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
 import { MAX_ELEMENTS, decodeTensorProto, type Decoded } from './tensor-proto.js';
 import { importRules, type AttrKind, type AttrMap, type AttrValue, type ImportRule, type In, type Static } from './import-rules.js';
 
@@ -148,10 +148,10 @@ const constantValue = (node: NodeMsg, maxElements: number, where: string): Eithe
   }
 };
 
-const opsetOf = (imports: readonly { domain?: string; version?: unknown }[]): Either<string, number> => {
+const opsetOf = (imports: readonly { domain?: string; version?: Int64 }[]): Either<string, number> => {
   const main = imports.filter((o) => o.domain === undefined || o.domain === '' || o.domain === 'ai.onnx');
   if (main.length !== 1) return left(`opset_import: expected one entry for the default domain, got ${main.length}`);
-  const v = int64Value(main[0].version as never);
+  const v = int64Value(main[0].version);
   if (v === undefined || v < MIN_OPSET || v > MAX_OPSET) return left(`opset_import: version ${v ?? '?'} is not supported (${MIN_OPSET} to ${MAX_OPSET} are)`);
   return right(v);
 };

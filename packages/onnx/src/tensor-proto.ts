@@ -2,7 +2,7 @@
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { Tensor, allocate, type DType } from '@chainrule/core';
-import { DataType, int64Clamped, int64Value, type TensorMsg } from './proto.js';
+import { DataType, int64Clamped, int64Value, type Int64, type TensorMsg } from './proto.js';
 
 const clampSafe = (v: number): number => Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, v));
 
@@ -49,11 +49,11 @@ export const int64Proto = (name: string, values: readonly number[]): TensorMsg =
  * @example
  * checkedDims([2, 3], 100, 'w') // right({ shape: [2, 3], size: 6 })
  */
-export const checkedDims = (dims: readonly unknown[], maxElements: number, where: string): Either<string, { shape: number[]; size: number }> => {
+export const checkedDims = (dims: readonly Int64[], maxElements: number, where: string): Either<string, { shape: number[]; size: number }> => {
   const shape: number[] = [];
   let size = 1;
   for (let i = 0; i < dims.length; i++) {
-    const d = int64Value(dims[i] as never);
+    const d = int64Value(dims[i]);
     if (d === undefined || d < 0) return left(`${where}: dims[${i}] is not a non-negative integer`);
     shape.push(d);
     size *= d;
@@ -130,11 +130,11 @@ export const decodeTensorProto = (msg: TensorMsg, maxElements: number, where: st
           : type === DataType.INT8 ? (v: DataView, at: number) => v.getInt8(at) : (v: DataView, at: number) => v.getUint8(at);
         readRaw(raw, size, width, read, values);
       } else {
-        const src = (given?.[1] ?? []) as readonly unknown[];
+        const src = (given?.[1] ?? []) as readonly Int64[];
         const ok = check(field, src.length, 1);
         if (ok._tag === 'Left') return ok;
         for (let i = 0; i < size; i++) {
-          const v = type === DataType.INT64 ? int64Clamped(src[i] as never) : (src[i] as number);
+          const v = type === DataType.INT64 ? int64Clamped(src[i]) : (src[i] as number);
           if (v === undefined) return left(`${where}: ${field}[${i}] is not a safe integer`);
           values[i] = v;
         }
