@@ -124,6 +124,34 @@ export const exportRules: Readonly<Record<string, ExportRule>> = {
     e.node('Mul', [e.node('Mul', [x, e.scalar(0.5, node.dtype)]), e.node('Add', [e.node('Erf', [e.node('Mul', [x, e.scalar(Math.SQRT1_2, node.dtype)])]), e.scalar(1, node.dtype)])]),
   'ops.softplus': unary('Softplus'),
   'ops.silu': (e, [x]) => e.node('Mul', [x, e.node('Sigmoid', [x])]),
+  'ops.tan': unary('Tan'),
+  'ops.asin': unary('Asin'),
+  'ops.acos': unary('Acos'),
+  'ops.atan': unary('Atan'),
+  'ops.sinh': unary('Sinh'),
+  'ops.cosh': unary('Cosh'),
+  'ops.asinh': unary('Asinh'),
+  'ops.acosh': unary('Acosh'),
+  'ops.atanh': unary('Atanh'),
+  // atan2(a, b) = atan(a/b), shifted by ±π where b < 0; 0 where a = b = 0 (ONNX has no Atan2).
+  'ops.atan2': (e, [a, b], node) => {
+    const s = (v: number) => e.scalar(v, node.dtype);
+    const q = e.node('Atan', [e.node('Div', [a, b])]);
+    const shift = e.node('Where', [e.node('GreaterOrEqual', [a, s(0)]), s(Math.PI), s(-Math.PI)]);
+    const r = e.node('Where', [e.node('Less', [b, s(0)]), e.node('Add', [q, shift]), q]);
+    const origin = e.node('And', [e.node('Equal', [a, s(0)]), e.node('Equal', [b, s(0)])]);
+    return e.node('Where', [origin, s(0), r]);
+  },
+  'ops.exp2': (e, [x], node) => e.node('Pow', [e.scalar(2, node.dtype), x]),
+  'ops.log2': (e, [x], node) => e.node('Div', [e.node('Log', [x]), e.scalar(Math.LN2, node.dtype)]),
+  'ops.log10': (e, [x], node) => e.node('Div', [e.node('Log', [x]), e.scalar(Math.LN10, node.dtype)]),
+  'ops.softsign': unary('Softsign'),
+  // chainrule's λ and α in full (ONNX's defaults are their float32 roundings).
+  'ops.selu': (e, [x]) => e.node('Selu', [x], [attr.float('alpha', 1.6732632423543772), attr.float('gamma', 1.0507009873554805)]),
+  // mish(x) = x·tanh(softplus(x)) (ONNX's Mish is opset 18).
+  'ops.mish': (e, [x]) => e.node('Mul', [x, e.node('Tanh', [e.node('Softplus', [x])])]),
+  'ops.hardSigmoid': (e, [x]) => e.node('HardSigmoid', [x], [attr.float('alpha', 1 / 6), attr.float('beta', 0.5)]),
+  'ops.hardSwish': unary('HardSwish'),
   'ops.clip': (e, [x], node) => {
     const { min, max } = node.attrs as { min?: number; max?: number };
     return e.node('Clip', [x, min === undefined ? '' : e.scalar(min, node.dtype), max === undefined ? '' : e.scalar(max, node.dtype)]);

@@ -7,7 +7,7 @@ import {
 import {
   pow, maximum, minimum, where, equal, notEqual, less, lessEqual, greater, greaterEqual, abs, sign, floor, sqrt, reciprocal, sin, cos, tanh, relu,
   leakyRelu, elu, erf, softplus, clip, mean, max, min, prod, logsumexp, argmax, argmin, transpose, concat, slice, pad, gather, conv2d, maxPool2d, avgPool2d,
-  variance, rsqrt,
+  variance, rsqrt, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, softsign, mish, hardSwish, expm1, gelu,
 } from '@chainrule/ops';
 import { DataType } from './proto.js';
 import type { Decoded } from './tensor-proto.js';
@@ -207,6 +207,40 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
   Erf: unary(erf),
   Softplus: unary(softplus),
   Identity: unary((x) => x),
+  Tan: unary(tan),
+  Asin: unary(asin),
+  Acos: unary(acos),
+  Atan: unary(atan),
+  Sinh: unary(sinh),
+  Cosh: unary(cosh),
+  Asinh: unary(asinh),
+  Acosh: unary(acosh),
+  Atanh: unary(atanh),
+  Softsign: unary(softsign),
+  Mish: unary(mish),
+  HardSwish: unary(hardSwish),
+  // γ·(x > 0 ? x : α·(eˣ − 1))
+  Selu: {
+    attrs: { alpha: 'float', gamma: 'float' },
+    inputs: [1, 1],
+    apply: ([xIn], a) => {
+      const x = need(xIn, 'X');
+      const alpha = float(a, 'alpha', 1.67326319217681884765625), gamma = float(a, 'gamma', 1.05070102214813232421875);
+      return mul(where(greater(x, scalarLike(x, 0)), x, mul(expm1(x), alpha)), gamma);
+    },
+  },
+  Gelu: {
+    attrs: { approximate: 'string' },
+    check: only({ approximate: ['none', 'tanh'] }),
+    inputs: [1, 1],
+    // tanh form: ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+    apply: ([xIn], a) => {
+      const x = need(xIn, 'X');
+      if (str(a, 'approximate', 'none') === 'none') return gelu(x);
+      const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+      return mul(mul(x, 0.5), add(tanh(inner), 1));
+    },
+  },
   LeakyRelu: { attrs: { alpha: 'float' }, inputs: [1, 1], apply: ([x], a) => leakyRelu(need(x, 'X'), { alpha: float(a, 'alpha', 0.01) }) },
   Elu: { attrs: { alpha: 'float' }, inputs: [1, 1], apply: ([x], a) => elu(need(x, 'X'), { alpha: float(a, 'alpha', 1) }) },
   HardSigmoid: {
