@@ -71,6 +71,16 @@ const pool = (opType: string, extra: ReturnType<typeof attr.int>[]): ExportRule 
   return transpose(e, y, TO_NHWC);
 };
 
+/** [x = k] for k = 0 … depth − 1 along a new last axis, as 1/0 floats (non-integers and out-of-range values match no k). */
+const oneHotOf = (e: Emitter, x: string, shape: readonly number[], depth: number, dtype: DType): string => {
+  const classes = castTo(e, e.int64s(Array.from({ length: depth }, (_, k) => k)), dtype);
+  return castTo(e, e.node('Equal', [reshapeTo(e, x, [...shape, 1]), classes]), dtype);
+};
+
+/** A per-example loss: the elementwise terms, averaged over the last axis. */
+const perExample = (terms: (e: Emitter, p: string, y: string, node: Node) => string): ExportRule => (e, [p, y], node) =>
+  e.node('ReduceMean', [terms(e, p, y, node)], [attr.ints('axes', [node.shape.length]), attr.int('keepdims', 0)]);
+
 /**
  * The rule of each exportable op, by chainrule op name.
  *
@@ -213,6 +223,39 @@ export const exportRules: Readonly<Record<string, ExportRule>> = {
   },
   'ops.dot': binary('MatMul'),
   'ops.outer': (e, [a, b], node) => e.node('Mul', [reshapeTo(e, a, [node.shape[0], 1]), reshapeTo(e, b, [1, node.shape[1]])]),
+  // Losses, per example.
+  'ops.mse': perExample((e, p, y) => {
+    const d = e.node('Sub', [p, y]);
+    return e.node('Mul', [d, d]);
+  }),
+  // ½r² where |r| ≤ δ, δ·(|r| − ½δ) beyond
+  'ops.huber': perExample((e, p, y, node) => {
+    const delta = (node.attrs as { delta?: number }).delta ?? 1;
+    const r = e.node('Sub', [p, y]), a = e.node('Abs', [r]);
+    const quad = e.node('Mul', [e.node('Mul', [r, r]), e.scalar(0.5, node.dtype)]);
+    const lin = e.node('Mul', [e.node('Sub', [a, e.scalar(delta / 2, node.dtype)]), e.scalar(delta, node.dtype)]);
+    return e.node('Where', [e.node('LessOrEqual', [a, e.scalar(delta, node.dtype)]), quad, lin]);
+  }),
+  // max(z, 0) − z·t + log(1 + e^−|z|)
+  'ops.sigmoidCrossEntropy': perExample((e, z, t) =>
+    e.node('Add', [e.node('Sub', [e.node('Relu', [z]), e.node('Mul', [z, t])]), e.node('Softplus', [e.node('Neg', [e.node('Abs', [z])])])])),
+  // −t·log p − (1 − t)·log(1 − p), p clipped to [ε, 1 − ε]
+  'ops.binaryCrossEntropy': perExample((e, p, t, node) => {
+    const eps = (node.attrs as { epsilon?: number }).epsilon ?? 1e-7;
+    const one = e.scalar(1, node.dtype);
+    const q = e.node('Clip', [p, e.scalar(eps, node.dtype), e.scalar(1 - eps, node.dtype)]);
+    const pos = e.node('Mul', [t, e.node('Log', [q])]);
+    const neg = e.node('Mul', [e.node('Sub', [one, t]), e.node('Log', [e.node('Sub', [one, q])])]);
+    return e.node('Neg', [e.node('Add', [pos, neg])]);
+  }),
+  // −Σ labels·log softmax(z) over the last axis; class indices are one-hot encoded first
+  'core.softmaxCrossEntropy': (e, [z, labels], node, [zn, ln]) => {
+    const last = zn.shape.length - 1;
+    const ls = e.node('LogSoftmax', [z], [attr.int('axis', last)]);
+    const dense = ln.shape.length === zn.shape.length ? labels : oneHotOf(e, labels, ln.shape, zn.shape[last], node.dtype);
+    return e.node('Neg', [e.node('ReduceSum', [e.node('Mul', [dense, ls]), e.int64s([last])], [attr.int('keepdims', 0)])]);
+  },
+  'core.oneHot': (e, [x], node, [xn]) => oneHotOf(e, x, xn.shape, node.shape[node.shape.length - 1], node.dtype),
   // Convolution and pooling: ONNX works in NCHW with OIHW filters.
   'ops.conv2d': (e, [x, w], node, [xn, wn]) => {
     const a = node.attrs as Conv2dAttrs;

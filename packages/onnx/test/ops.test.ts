@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   abstract, evaluate, trace, key, uniform, tensor, add, sub, mul, div, neg, exp, log, sigmoid, cast, stopGradient, sum, reshape, broadcastTo, matmul,
-  softmax, logSoftmax, type Tensor, type DType,
+  softmax, logSoftmax, softmaxCrossEntropy, oneHot, type Tensor, type DType,
 } from '@chainrule/core';
 import * as ops from '@chainrule/ops';
 import { exportGraph, exportRules, importOnnx } from '../src/index.js';
@@ -121,6 +121,13 @@ const cases: readonly Case[] = [
   { op: 'ops.dot', f: ops.dot, shapes: [[3], [3]] },
   { op: 'ops.dot', f: ops.dot, shapes: [[2, 3], [3]] },
   { op: 'ops.outer', f: ops.outer, shapes: [[3], [4]] },
+  { op: 'ops.mse', f: ops.mse, shapes: [[3, 4], [3, 4]] },
+  { op: 'ops.huber', f: (p, y) => ops.huber(p, y, { delta: 0.7 }), shapes: [[3, 5], [3, 5]] },
+  { op: 'ops.sigmoidCrossEntropy', f: ops.sigmoidCrossEntropy, shapes: [[3, 4], [3, 4]], range: [-4, 4] },
+  { op: 'ops.binaryCrossEntropy', f: (p, y) => ops.binaryCrossEntropy(sigmoid(p), sigmoid(y)), shapes: [[3, 4], [3, 4]] },
+  { op: 'core.softmaxCrossEntropy', f: (z, y) => softmaxCrossEntropy(z, softmax(y)), shapes: [[3, 5], [3, 5]] },
+  { op: 'core.softmaxCrossEntropy', f: (z) => softmaxCrossEntropy(z, tensor([4, 0, 2])), shapes: [[3, 5]] },
+  { op: 'core.oneHot', f: (x) => oneHot(x, { depth: 4 }), shapes: [[5]], values: [tensor([0, 3, 1.5, -1, 2])] },
   { op: 'ops.conv2d', f: (x, w) => ops.conv2d(x, w, { padding: 'same' }), shapes: [[2, 5, 5, 3], [3, 3, 3, 4]] },
   { op: 'ops.conv2d', f: (x, w) => ops.conv2d(x, w, { padding: 'same', strides: 2 }), shapes: [[1, 6, 7, 2], [2, 3, 2, 3]] },
   { op: 'ops.conv2d', f: (x, w) => ops.conv2d(x, w, { padding: [[1, 0], [0, 2]], dilations: [2, 1] }), shapes: [[1, 6, 5, 2], [2, 2, 2, 2]] },
