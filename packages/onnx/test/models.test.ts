@@ -15,12 +15,14 @@ const unwrap = <E, A>(e: Either<E, A>): A => {
 
 const checkModel = async (model: Model, batch: number, seed: number): Promise<void> => {
   const params = model.init(key(seed));
-  const x = uniform(key(seed + 100), [batch, ...model.inputShape], { min: -1, max: 1 });
+  const x = uniform(key(seed + 100), [batch, ...model.inputShape], { min: -1, max: 1, dtype: model.dtype });
   const want = model.apply(params, x);
   const bytes = unwrap(exportModel(model, params, { batch }));
-  const got = (await runOrt(bytes, { input: x })).output;
-  expect([...got.dims]).toEqual([...want.shape]);
-  expectClose(got.data, want.data, 1e-5, 'onnxruntime');
+  for (const level of ['disabled', 'all'] as const) {
+    const got = (await runOrt(bytes, { input: x }, level)).output;
+    expect([...got.dims]).toEqual([...want.shape]);
+    expectClose(got.data, want.data, 1e-5, `onnxruntime, optimisations ${level}`);
+  }
   const imported = unwrap(importOnnx(bytes));
   const [back] = imported.run(x);
   expectClose(back.data, want.data, 1e-6, 'round trip');
@@ -35,6 +37,8 @@ describe('exported models against onnxruntime', () => {
   it.each(activations)('an MLP with %s', (a) => checkModel(mlp({ sizes: [6, 10, 4], activation: a, outputActivation: a === 'softmax' || a === 'logSoftmax' ? a : 'linear' }), 4, 2));
 
   it('the default MNIST CNN', () => checkModel(cnn(), 2, 3));
+
+  it('a float64 MLP', () => checkModel(mlp({ sizes: [5, 9, 4], activation: 'sigmoid', dtype: 'float64' }), 3, 5));
 
   it('a CNN with strides, valid padding and average pooling', () =>
     checkModel(

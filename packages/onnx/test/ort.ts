@@ -5,8 +5,13 @@ import { expect } from 'vitest';
 import type { Tensor } from '@chainrule/core';
 
 /** The outputs onnxruntime computes for the model on these feeds, by output name. */
-export const runOrt = async (bytes: Uint8Array, feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, { data: Float32Array | Float64Array; dims: readonly number[] }>> => {
-  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
+export const runOrt = async (
+  bytes: Uint8Array,
+  feeds: Readonly<Record<string, Tensor>>,
+  /** 'disabled' checks each op as written; 'all' (onnxruntime's default) checks what a deployment runs, after fusions. */
+  graphOptimizationLevel: 'disabled' | 'all' = 'disabled',
+): Promise<Record<string, { data: Float32Array | Float64Array; dims: readonly number[] }>> => {
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel });
   const inputs: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(t.dtype === 'float64' ? 'float64' : 'float32', t.data, [...t.shape]);
   const out = await session.run(inputs);
