@@ -25,6 +25,8 @@ export type AttrMap = ReadonlyMap<string, AttrValue>;
 export interface Static {
   readonly shape: readonly number[];
   readonly values: readonly number[];
+  /** Whether the values are of an integer type (shapes, indices), so Div truncates. */
+  readonly integer?: boolean;
 }
 
 /** One input of a node while the imported graph runs: its tensor, and its value when it is a constant. */
@@ -43,6 +45,14 @@ export interface ImportRule {
   readonly statics?: readonly number[];
   /** Problems with attribute values the rule does not support (each named), none when fine. */
   readonly check?: (a: AttrMap) => readonly string[];
+  /**
+   * Shape arithmetic: the output as a constant when the inputs are (or, with `fromShapes`,
+   * whatever they are: Shape reads only its input's shape). Undefined when it cannot; then
+   * `apply` runs. This is how Shape → Gather → Concat → Reshape chains fold while tracing.
+   */
+  readonly fold?: (ins: readonly (In | undefined)[], a: AttrMap) => Static | undefined;
+  /** Whether `fold` needs only its inputs' shapes (Shape), not their values. */
+  readonly fromShapes?: boolean;
   /** The output, from the inputs (undefined where an optional input is missing). */
   readonly apply: (ins: readonly (In | undefined)[], a: AttrMap, opset: number) => Tensor;
 }
@@ -165,6 +175,35 @@ const onnxMatmul = (a: Tensor, b: Tensor): Tensor => {
   return reshape(y, { shape });
 };
 
+/** The constants of all present inputs, or undefined when one is not a constant. */
+const allStatic = (ins: readonly (In | undefined)[]): (Static | undefined)[] | undefined => {
+  const out: (Static | undefined)[] = [];
+  for (const x of ins) {
+    if (x !== undefined && x.static === undefined) return undefined;
+    out.push(x?.static);
+  }
+  return out;
+};
+
+/** Elementwise integer arithmetic on constants of equal shapes or with a one-element side. */
+const foldArith = (f: (a: number, b: number) => number) => (ins: readonly (In | undefined)[]): Static | undefined => {
+  const st = allStatic(ins);
+  if (st === undefined || st.length !== 2 || st[0] === undefined || st[1] === undefined) return undefined;
+  const [a, b] = st;
+  if (a.integer !== true || b.integer !== true) return undefined;
+  const n = Math.max(a.values.length, b.values.length);
+  const shape = a.values.length >= b.values.length ? a.shape : b.shape;
+  if (!(a.values.length === b.values.length || a.values.length === 1 || b.values.length === 1)) return undefined;
+  if (a.values.length === b.values.length && a.shape.length !== b.shape.length) return undefined;
+  const values = Array.from({ length: n }, (_, i) => f(a.values[a.values.length === 1 ? 0 : i], b.values[b.values.length === 1 ? 0 : i]));
+  return values.every(Number.isSafeInteger) ? { shape, values, integer: true } : undefined;
+};
+
+const axisOf1 = (axis: number, rank: number): number | undefined => {
+  const k = axis < 0 ? axis + rank : axis;
+  return k >= 0 && k < rank ? k : undefined;
+};
+
 /**
  * The rule of each supported ONNX op (default domain), by op_type.
  *
@@ -172,10 +211,23 @@ const onnxMatmul = (a: Tensor, b: Tensor): Tensor => {
  * Object.keys(importRules).includes('Gemm') // true
  */
 export const importRules: Readonly<Record<string, ImportRule>> = {
-  Add: binary(add),
-  Sub: binary(sub),
-  Mul: binary(mul),
-  Div: binary(div),
+  Add: { ...binary(add), fold: foldArith((a, b) => a + b) },
+  Sub: { ...binary(sub), fold: foldArith((a, b) => a - b) },
+  Mul: { ...binary(mul), fold: foldArith((a, b) => a * b) },
+  Div: { ...binary(div), fold: foldArith((a, b) => (b === 0 ? NaN : Math.trunc(a / b))) },
+  Shape: {
+    attrs: { start: 'int', end: 'int' },
+    inputs: [1, 1],
+    fromShapes: true,
+    fold: ([x], a) => {
+      const shape = need(x, 'data').shape;
+      const r = shape.length;
+      const clampTo = (p: number) => Math.min(r, Math.max(0, p < 0 ? p + r : p));
+      const values = shape.slice(clampTo(int(a, 'start', 0)), clampTo(int(a, 'end', r)));
+      return { shape: [values.length], values, integer: true };
+    },
+    apply: () => refuse('Shape: folds while tracing'),
+  },
   Pow: binary(pow),
   Max: variadic(maximum),
   Min: variadic(minimum),
@@ -206,7 +258,7 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
   Relu: unary(relu),
   Erf: unary(erf),
   Softplus: unary(softplus),
-  Identity: unary((x) => x),
+  Identity: { ...unary((x) => x), fold: ([x]) => x?.static },
   Tan: unary(tan),
   Asin: unary(asin),
   Acos: unary(acos),
@@ -261,6 +313,13 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
     },
   },
   Cast: {
+    fold: ([x], a) => {
+      const st = x?.static;
+      const to = int(a, 'to', DataType.FLOAT);
+      if (st === undefined) return undefined;
+      if (to === DataType.FLOAT || to === DataType.DOUBLE) return { shape: st.shape, values: st.values };
+      return { shape: st.shape, values: st.values.map((v) => (to === DataType.BOOL ? (v !== 0 ? 1 : 0) : Math.trunc(v))), integer: true };
+    },
     attrs: { to: 'int', saturate: 'int' },
     check: (a) => (a.has('to') ? only({ to: [DataType.FLOAT, DataType.DOUBLE, DataType.BOOL, DataType.INT64, DataType.INT32] })(a) : ['attribute to is required']),
     inputs: [1, 1],
@@ -309,6 +368,13 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
     },
   },
   Squeeze: {
+    fold: ([x, axesIn]) => {
+      const st = x?.static;
+      if (st === undefined) return undefined;
+      const given = staticOf(axesIn);
+      const keep = st.shape.filter((d, i) => !(given === undefined ? d === 1 : given.some((g) => axisOf1(g, st.shape.length) === i)));
+      return { ...st, shape: keep };
+    },
     inputs: [1, 2],
     statics: [1],
     apply: ([x, axesIn]) => {
@@ -321,6 +387,16 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
     },
   },
   Unsqueeze: {
+    fold: ([x, axesIn]) => {
+      const st = x?.static, axes = staticOf(axesIn);
+      if (st === undefined || axes === undefined) return undefined;
+      const rank = st.shape.length + axes.length;
+      const at = axes.map((a) => axisOf1(a, rank));
+      const shape: number[] = [];
+      let k = 0;
+      for (let i = 0; i < rank; i++) shape.push(at.includes(i) ? 1 : st.shape[k++]);
+      return { ...st, shape };
+    },
     inputs: [2, 2],
     statics: [1],
     apply: ([x, axesIn]) => {
@@ -353,8 +429,25 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
       return shape._tag === 'Left' ? refuse(`Expand: ${shape.left.message}`) : broadcastTo(v, { shape: shape.right });
     },
   },
-  Concat: { attrs: { axis: 'int' }, check: (a) => (a.has('axis') ? [] : ['attribute axis is required']), inputs: [1, 2 ** 16], apply: (xs, a) => concat(xs.map((x, i) => need(x, `${i}`)), { axis: int(a, 'axis', 0) }) },
+  Concat: {
+    fold: (ins) => {
+      const st = allStatic(ins);
+      if (st === undefined || st.some((x) => x === undefined || x.shape.length !== 1)) return undefined;
+      const values = st.flatMap((x) => [...x!.values]);
+      return { shape: [values.length], values, integer: st.every((x) => x!.integer === true) };
+    },
+    attrs: { axis: 'int' }, check: (a) => (a.has('axis') ? [] : ['attribute axis is required']), inputs: [1, 2 ** 16], apply: (xs, a) => concat(xs.map((x, i) => need(x, `${i}`)), { axis: int(a, 'axis', 0) }) },
   Slice: {
+    fold: ([x, startsIn, endsIn, axesIn, stepsIn]) => {
+      const data = x?.static;
+      const starts = staticOf(startsIn), ends = staticOf(endsIn), axes = staticOf(axesIn) ?? [0], steps = staticOf(stepsIn) ?? [1];
+      if (data === undefined || data.shape.length !== 1 || starts?.length !== 1 || ends?.length !== 1 || axisOf1(axes[0], 1) !== 0 || steps[0] < 1) return undefined;
+      const n = data.values.length;
+      const clampTo = (p: number) => Math.min(n, Math.max(0, p < 0 ? p + n : p));
+      const values: number[] = [];
+      for (let k = clampTo(starts[0]); k < clampTo(ends[0]); k += steps[0]) values.push(data.values[k]);
+      return { shape: [values.length], values, integer: data.integer };
+    },
     inputs: [3, 5],
     statics: [1, 2, 3, 4],
     apply: ([x, startsIn, endsIn, axesIn, stepsIn]) => {
@@ -399,7 +492,20 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
       return pad(v, { paddings, value: staticOf(valueIn)?.[0] ?? 0 });
     },
   },
-  Gather: { attrs: { axis: 'int' }, inputs: [2, 2], apply: ([x, i], a) => gather(need(x, 'data'), need(i, 'indices'), { axis: int(a, 'axis', 0) }) },
+  Gather: {
+    fold: ([x, i]) => {
+      const data = x?.static, idx = i?.static;
+      if (data === undefined || idx === undefined || data.shape.length !== 1) return undefined;
+      const n = data.values.length;
+      const values: number[] = [];
+      for (const v of idx.values) {
+        const k = v < 0 ? v + n : v;
+        if (!(Number.isInteger(k) && k >= 0 && k < n)) return undefined;
+        values.push(data.values[k]);
+      }
+      return { shape: idx.shape, values, integer: data.integer };
+    },
+    attrs: { axis: 'int' }, inputs: [2, 2], apply: ([x, i], a) => gather(need(x, 'data'), need(i, 'indices'), { axis: int(a, 'axis', 0) }) },
   MatMul: binary(onnxMatmul),
   Gemm: {
     attrs: { alpha: 'float', beta: 'float', transA: 'int', transB: 'int' },

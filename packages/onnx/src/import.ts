@@ -125,7 +125,7 @@ interface Planned {
 }
 
 const staticOfDecoded = (d: Decoded): Static =>
-  d.kind === 'int' ? { shape: d.shape, values: d.values } : { shape: d.tensor.shape, values: Array.from(d.tensor.data) };
+  d.kind === 'int' ? { shape: d.shape, values: d.values, integer: true } : { shape: d.tensor.shape, values: Array.from(d.tensor.data) };
 const tensorOfDecoded = (d: Decoded): Tensor => (d.kind === 'float' ? d.tensor : tensor(Array.from(d.values), { shape: [...d.shape] }));
 
 /** The value a Constant node holds, from whichever of its value attributes is set. */
@@ -192,8 +192,11 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     return true;
   };
 
+  // Values known while tracing: constants, and what folds from them (or from shapes alone).
+  const foldable = new Set<string>();
   const initials = new Map<string, Decoded>();
   (graph.initializer ?? []).forEach((t, i) => {
+    if (t.name !== undefined) foldable.add(t.name);
     const where = `initializer '${t.name ?? i}'`;
     if (FORBIDDEN_NAMES.has(t.name ?? '')) return problems.push(`${where}: the name is reserved`);
     if (!define(t.name, where)) return;
@@ -234,7 +237,10 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
       if (ins.length > 0) problems.push(`${where}: a Constant takes no inputs`);
       const v = constantValue(node, maxElements, where);
       if (v._tag === 'Left') problems.push(v.left);
-      if (outs.length > 0 && define(outs[0], `${where} output`) && v._tag === 'Right') consts.set(outs[0], v.right);
+      if (outs.length > 0 && define(outs[0], `${where} output`) && v._tag === 'Right') {
+        consts.set(outs[0], v.right);
+        foldable.add(outs[0]);
+      }
       return;
     }
     if (rule === undefined) {
@@ -264,13 +270,14 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     if (ins.length < lo || ins.length > hi) problems.push(`${where}: takes ${lo === hi ? lo : `${lo} to ${hi}`} inputs, got ${ins.length}`);
     for (const i of rule.statics ?? []) {
       const name = ins[i];
-      if (name !== undefined && name !== '' && !initials.has(name) && !consts.has(name)) {
-        problems.push(`${where}: input ${i} '${name}' must be a constant (an initializer or a Constant node's output)`);
+      if (name !== undefined && name !== '' && !initials.has(name) && !foldable.has(name)) {
+        problems.push(`${where}: input ${i} '${name}' must be a constant (an initializer, a Constant node's output, or shape arithmetic on them and on Shape)`);
       }
     }
     for (const [i, name] of ins.entries()) if (name === '' && i < lo) problems.push(`${where}: required input ${i} is empty`);
     if (outs.length > 0 && outs[0] !== '' && define(outs[0], `${where} output`)) {
       plan.push({ where, rule, inputs: ins.map((n) => (n === '' ? undefined : n)), output: outs[0], attrs });
+      if (rule.fold !== undefined && (rule.fromShapes === true || ins.every((n) => n === '' || initials.has(n) || foldable.has(n)))) foldable.add(outs[0]);
     }
   });
   for (const [op, nodes] of unsupported) {
@@ -310,15 +317,22 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     }
     inputs.forEach((inp, k) => values.set(inp.name, { tensor: () => xs[k] }));
     for (const n of plan) {
-      let y: Tensor;
       try {
-        y = n.rule.apply(n.inputs.map((name) => (name === undefined ? undefined : values.get(name))), n.attrs, opset.right);
+        const ins = n.inputs.map((name) => (name === undefined ? undefined : values.get(name)));
+        const folded = n.rule.fold?.(ins, n.attrs);
+        if (folded !== undefined) {
+          if (folded.values.length > maxElements) throw new ChainruleError('BadArgument', `a folded constant of ${folded.values.length} values passes the ceiling of ${maxElements}`);
+          let t: Tensor | undefined;
+          values.set(n.output, { static: folded, tensor: () => (t ??= tensor([...folded.values], { shape: [...folded.shape] })) });
+          continue;
+        }
+        const y = n.rule.apply(ins, n.attrs, opset.right);
+        values.set(n.output, { tensor: () => y });
       } catch (e) {
         const code = e instanceof ChainruleError ? e.code : 'BadArgument';
         const message = e instanceof Error ? e.message : String(e);
         throw new ChainruleError(code, `${n.where}: ${message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message}`);
       }
-      values.set(n.output, { tensor: () => y });
     }
     return outputs.map((name) => values.get(name)!.tensor());
   };

@@ -184,6 +184,31 @@ const cases: readonly Case[] = [
     shapes: [[4]],
   },
   {
+    name: 'a flatten written as Shape → Gather → Unsqueeze → Concat → Reshape, and Shape → Slice → Mul → Div, with a symbolic batch',
+    spec: {
+      inputs: [{ name: 'x', shape: ['N', 2, 3, 4] }],
+      outputs: ['y', 'z'],
+      nodes: [
+        { op: 'Shape', inputs: ['x'], output: 's' },
+        { op: 'Constant', inputs: [], output: 'zero', attrs: [attr.int('value_int', 0)] },
+        { op: 'Gather', inputs: ['s', 'zero'], output: 'n' },
+        { op: 'Unsqueeze', inputs: ['n', 'axes0'], output: 'n1' },
+        { op: 'Concat', inputs: ['n1', 'minus1'], output: 'shape', attrs: [attr.int('axis', 0)] },
+        { op: 'Reshape', inputs: ['x', 'shape'], output: 'f' },
+        { op: 'Gemm', inputs: ['f', 'w'], output: 'y', attrs: [attr.int('transB', 1)] },
+        { op: 'Shape', inputs: ['x'], output: 's2', attrs: [attr.int('start', 1)] },
+        { op: 'Slice', inputs: ['s2', 'zero1', 'two'], output: 'hw' },
+        { op: 'Mul', inputs: ['hw', 'two'], output: 'hw2' },
+        { op: 'Div', inputs: ['hw2', 'two'], output: 'hw3' },
+        { op: 'Cast', inputs: ['hw3'], output: 'hw4', attrs: [attr.int('to', DataType.INT64)] },
+        { op: 'Concat', inputs: ['n1', 'hw4', 'minus1'], output: 'shape2', attrs: [attr.int('axis', 0)] },
+        { op: 'Reshape', inputs: ['x', 'shape2'], output: 'z' },
+      ],
+      initializers: { axes0: [0], minus1: [-1], zero1: [0], two: [2], w: rand([3, 24], 15) },
+    },
+    shapes: [[3, 2, 3, 4]],
+  },
+  {
     name: 'opset 20: Gelu (exact and tanh), Mish, Selu, HardSwish, Softsign and the trig ops',
     spec: {
       opset: 20,
@@ -237,6 +262,20 @@ describe('import of hand-built models', () => {
       const x = rand([n, 4], n);
       const want = (await runOrt(bytes, { x })).y;
       expectClose(model.right.run(x)[0].data, want.data, 1e-5, `batch ${n}`);
+    }
+  });
+
+  it('folds Shape arithmetic at every batch size', async () => {
+    const c = cases.find((x) => x.name.startsWith('a flatten written as Shape'))!;
+    const bytes = buildModel(c.spec);
+    const model = importOnnx(bytes);
+    if (model._tag === 'Left') throw new Error(model.left.message);
+    for (const n of [1, 5]) {
+      const x = rand([n, 2, 3, 4], 40 + n);
+      const want = await runOrt(bytes, { x });
+      const [y, z] = model.right.run(x);
+      expectClose(y.data, want.y.data, 1e-5, `y at batch ${n}`);
+      expect([...z.shape]).toEqual([...want.z.dims]);
     }
   });
 
