@@ -112,8 +112,6 @@ const argRule = (f: typeof argmax): ImportRule => ({
   apply: ([x], a) => f(need(x, 'data'), { axis: int(a, 'axis', 0), keepDims: int(a, 'keepdims', 1) === 1 }),
 });
 
-const compare = (f: (a: Tensor, b: Tensor) => Tensor): ImportRule => binary(f);
-
 const dtypeOfCode = (code: number): DType | undefined => (code === DataType.FLOAT ? 'float32' : code === DataType.DOUBLE ? 'float64' : undefined);
 
 /** x reshaped to `shape`, where ONNX's 0 copies the input's dimension (allowzero = 0) and −1 is inferred. */
@@ -160,7 +158,7 @@ const pool = (f: typeof maxPool2d, op: string, extra: Readonly<Record<string, At
   },
 });
 
-const globalPool = (f: Reducer): ImportRule => ({ inputs: [1, 1], apply: ([x]) => f(rank4(need(x, 'X'), 'GlobalPool'), { axis: [2, 3], keepDims: true }) });
+const globalPool = (f: Reducer, op: string): ImportRule => ({ inputs: [1, 1], apply: ([x]) => f(rank4(need(x, 'X'), op), { axis: [2, 3], keepDims: true }) });
 
 /** Per-channel parameters of shape [C] laid along axis 1 of a rank-r NC… input. */
 const perChannel = (p: Tensor, rank: number): Tensor => reshape(p, { shape: [p.size, ...Array.from({ length: rank - 2 }, () => 1)] });
@@ -233,11 +231,11 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
   Min: variadic(minimum),
   Sum: variadic(add),
   Where: { inputs: [3, 3], apply: ([c, a, b]) => where(need(c, 'condition'), need(a, 'X'), need(b, 'Y')) },
-  Equal: compare(equal),
-  Less: compare(less),
-  LessOrEqual: compare(lessEqual),
-  Greater: compare(greater),
-  GreaterOrEqual: compare(greaterEqual),
+  Equal: binary(equal),
+  Less: binary(less),
+  LessOrEqual: binary(lessEqual),
+  Greater: binary(greater),
+  GreaterOrEqual: binary(greaterEqual),
   // Booleans are held as 1/0 floats.
   Not: unary((x) => sub(scalarLike(x, 1), notEqual(x, scalarLike(x, 0)))),
   And: binary((a, b) => mul(notEqual(a, scalarLike(a, 0)), notEqual(b, scalarLike(b, 0)))),
@@ -533,8 +531,8 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
   MaxPool: pool(maxPool2d, 'MaxPool', { storage_order: 'int' }),
   // chainrule averages over the window's pixels inside the input only: count_include_pad = 0.
   AveragePool: pool(avgPool2d, 'AveragePool', { count_include_pad: 'int' }),
-  GlobalAveragePool: globalPool(mean),
-  GlobalMaxPool: globalPool(max),
+  GlobalAveragePool: globalPool(mean, 'GlobalAveragePool'),
+  GlobalMaxPool: globalPool(max, 'GlobalMaxPool'),
   BatchNormalization: {
     attrs: { epsilon: 'float', momentum: 'float', training_mode: 'int' },
     check: only({ training_mode: [0] }),

@@ -319,7 +319,9 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     for (const n of plan) {
       try {
         const ins = n.inputs.map((name) => (name === undefined ? undefined : values.get(name)));
-        const folded = n.rule.fold?.(ins, n.attrs);
+        // Only integer constants fold (shape arithmetic): float values stay tensors, so gradients reach the params.
+        const foldHere = n.rule.fold !== undefined && (n.rule.fromShapes === true || ins.every((x) => x === undefined || x.static?.integer === true));
+        const folded = foldHere ? n.rule.fold!(ins, n.attrs) : undefined;
         if (folded !== undefined) {
           if (folded.values.length > maxElements) throw new ChainruleError('BadArgument', `a folded constant of ${folded.values.length} values passes the ceiling of ${maxElements}`);
           let t: Tensor | undefined;

@@ -387,3 +387,24 @@ describe('import refusals', () => {
   });
 });
 
+
+describe('folding and params', () => {
+  it('an Identity, Unsqueeze or Concat of a param stays differentiable', () => {
+    const model = importOnnx(buildModel({
+      inputs: [{ name: 'x', shape: [3] }],
+      outputs: ['y'],
+      nodes: [
+        { op: 'Identity', inputs: ['w'], output: 'wi' },
+        { op: 'Concat', inputs: ['wi', 'w'], output: 'wc', attrs: [attr.int('axis', 0)] },
+        { op: 'Slice', inputs: ['wc', 'one', 'four'], output: 'ws' },
+        { op: 'Mul', inputs: ['x', 'ws'], output: 'y' },
+      ],
+      initializers: { w: tensor([1, 2, 3]), one: [1], four: [4] },
+    }));
+    if (model._tag === 'Left') throw new Error(model.left.message);
+    const x = tensor([10, 20, 30]);
+    const g = grad((p: Record<string, Tensor>) => sum(model.right.apply(p, x)[0]))(model.right.params) as Record<string, Tensor>;
+    // y = x · [w1, w2, w0]: ∂Σy/∂w = [x2, x0, x1]
+    expect(Array.from(g.w.data)).toEqual([30, 10, 20]);
+  });
+});
