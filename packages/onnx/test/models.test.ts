@@ -2,10 +2,10 @@
 
 import { describe, it, expect } from 'vitest';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { add, grad, key, tensor, uniform, mul, sub, treeLeaves, type Tensor } from '@chainrule/core';
+import { abstract, add, evaluate, grad, key, tensor, trace, uniform, mul, sub, treeLeaves, type Tensor } from '@chainrule/core';
 import { mean, square } from '@chainrule/ops';
 import { mlp, cnn, sequential, dense, conv2d, avgPool2d, flatten, activation, paramNames, type Model, type ActivationName } from '@chainrule/nn';
-import { exportModel, importOnnx, decodeModelProto } from '../src/index.js';
+import { exportGraph, exportModel, importOnnx, decodeModelProto } from '../src/index.js';
 import { runOrt, expectClose } from './ort.js';
 
 const unwrap = <E, A>(e: Either<E, A>): A => {
@@ -57,6 +57,20 @@ describe('exported models against onnxruntime', () => {
     expect(msg.opset_import?.map((o) => [o.domain ?? '', Number(o.version)])).toEqual([['', 17]]);
     expect(msg.graph?.initializer?.map((t) => t.name).sort()).toEqual(['params[0].b', 'params[0].w', 'params[2].b', 'params[2].w']);
     expect(msg.graph?.input?.map((i) => i.name)).toEqual(['input']);
+  });
+});
+
+describe('a gradient graph', () => {
+  it("an MLP loss's gradient exports and onnxruntime computes the same gradient", async () => {
+    const model = mlp({ sizes: [4, 6, 3], activation: 'tanh' });
+    const params = model.init(key(21));
+    const x = uniform(key(22), [5, 4], { min: -1, max: 1 }), target = uniform(key(23), [5, 3]);
+    const loss = (p: typeof params, xb: Tensor) => mean(square(sub(model.apply(p, xb), target)));
+    const g = trace((xb: Tensor) => treeLeaves(grad(loss)(params, xb)), abstract([5, 4]));
+    const bytes = unwrap(exportGraph(g));
+    const got = await runOrt(bytes, { input_0: x });
+    const want = evaluate(g, [x]);
+    want.forEach((w, k) => expectClose(got[`output_${k}`].data, w.data, 1e-5, `gradient ${k}`));
   });
 });
 
