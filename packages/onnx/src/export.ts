@@ -38,9 +38,9 @@ export interface ExportOptions {
   readonly rules?: Readonly<Record<string, ExportRule>>;
 }
 
-/** Why a graph could not be exported: every op without an ONNX rule (by name), a name given twice, or a batch-dependent model. */
+/** Why a graph could not be exported: every op without an ONNX rule (by name), a name given twice, a batch-dependent model, or a constant that is a tracer. */
 export interface ExportError {
-  readonly _tag: 'UnsupportedOps' | 'BatchDependent' | 'NameClash';
+  readonly _tag: 'UnsupportedOps' | 'BatchDependent' | 'NameClash' | 'SymbolicConstant';
   readonly ops: readonly string[];
   readonly message: string;
 }
@@ -54,7 +54,7 @@ const valueInfo = (name: string, n: Node, batchAxis: boolean): ValueInfoMsg => (
  * Writes a traced graph as ONNX protobuf bytes (opset 17). Constants become initializers;
  * every other node becomes one or more ONNX nodes by its op's export rule. A Left lists
  * every op of the graph that has no rule (gradient-only ops such as conv2dBackpropInput,
- * dropout), so nothing partial is written.
+ * and dropout), so nothing partial is written.
  *
  * @example
  * const g = trace((x) => sigmoid(matmul(x, w)), abstract([1, 3]))
@@ -111,6 +111,9 @@ export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<E
     if (node.op === input) continue;
     if (node.op === constant) {
       const value = (node.attrs as { value: Tensor }).value;
+      if (value._trace !== undefined) {
+        return left({ _tag: 'SymbolicConstant', ops: [], message: `node ${node.id} holds a value of an enclosing trace; export a graph traced outside other transforms` });
+      }
       const wanted = options.constantNames?.get(value);
       const name = wanted !== undefined && !taken.has(wanted) ? (taken.add(wanted), wanted) : fresh('const');
       initializers.push(tensorProto(name, value));

@@ -1,7 +1,7 @@
 // Import of models written as other exporters write them (Gemm, NCHW Conv with bias, BatchNormalization, Constant axes, …), against onnxruntime, and every refusal.
 
 import { describe, it, expect } from 'vitest';
-import { abstract, key, tensor, trace, uniform, grad, sum, type Tensor } from '@chainrule/core';
+import { abstract, key, mul, tensor, trace, uniform, grad, sum, type Tensor } from '@chainrule/core';
 import { conv2dBackpropInput } from '@chainrule/ops';
 import { importOnnx, exportGraph } from '../src/index.js';
 import { DataType, decodeModelProto, encodeModelProto, type ModelMsg } from '../src/proto.js';
@@ -378,6 +378,16 @@ describe('import refusals', () => {
   it('refuses bytes that are not a model and opsets it does not read', () => {
     expect(problemsOf(new Uint8Array([0x0a, 0xff, 0xff, 0xff]))[0]).toMatch(/^not an ONNX model/);
     expect(problemsOf({ opset: 11, inputs: [], outputs: [], nodes: [] })[0]).toMatch(/version 11 is not supported/);
+  });
+
+  it('export refuses a graph holding a tracer of an enclosing transform', () => {
+    let tag = '';
+    grad((w: Tensor) => {
+      const r = exportGraph(trace((x: Tensor) => mul(x, w), abstract([2])));
+      tag = r._tag === 'Left' ? r.left._tag : 'Right';
+      return sum(w);
+    })(tensor([1, 2]));
+    expect(tag).toBe('SymbolicConstant');
   });
 
   it('export names every op it cannot write', () => {
