@@ -82,7 +82,7 @@ const byteMutations: ((b: Uint8Array, r: Rand) => Uint8Array)[] = [
 const HUGE = [2 ** 31, 2 ** 40, -1, -(2 ** 31), 0, 1, 2 ** 16 + 1, Number.MAX_SAFE_INTEGER];
 const OPS = ['Conv', 'Gemm', 'MatMul', 'Reshape', 'Slice', 'Pad', 'Gather', 'Expand', 'Concat', 'MaxPool', 'Softmax', 'Transpose', 'Squeeze', 'LSTM', 'Loop', 'If', ''];
 
-/** One field-level mutation of a decoded model (re-encoded afterwards). */
+/** One field-level mutation of a decoded model (re-encoded afterwards); typed loosely, as the mutations write fields of the wrong type on purpose. */
 const messageMutations: ((m: any, r: Rand) => void)[] = [
   (m, r) => { const t = anyOf(r, m.graph?.initializer); t.dims = Array.from({ length: int(r, 4) }, () => pick(r, HUGE)); },
   (m, r) => { const t = anyOf(r, m.graph?.initializer); t.data_type = int(r, 20); },

@@ -360,6 +360,14 @@ describe('import refusals', () => {
     expect(problemsOf(buildModel({ ...base, initializers: { w: tensor([1, 2]) } }), { maxElements: 1 })[0]).toMatch(/pass the ceiling of 1/);
   });
 
+  it('refuses a 256 MiB tensor backed by 8 bytes before allocating it', () => {
+    const msg = importMsg(buildModel({ inputs: [{ name: 'x', shape: [2] }], outputs: ['y'], nodes: [{ op: 'Add', inputs: ['x', 'w'], output: 'y' }], initializers: { w: tensor([1, 2]) } }));
+    const bytes = reencode({ ...msg, graph: { ...msg.graph, initializer: [{ name: 'w', dims: [2 ** 26], data_type: DataType.FLOAT, raw_data: new Uint8Array(8) }] } });
+    const before = process.memoryUsage().arrayBuffers;
+    expect(problemsOf(bytes)[0]).toMatch(/raw_data holds 8 bytes, but dims \[67108864\] need 268435456/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 2 ** 20);
+  });
+
   it('refuses values that would pass the ceiling inside the graph', () => {
     const problems = problemsOf({
       inputs: [{ name: 'x', shape: [1] }],
