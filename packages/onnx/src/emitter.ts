@@ -12,6 +12,8 @@ import { AttrType, DataType, type AttributeMsg } from './proto.js';
 export interface Emitter {
   /** Adds a node and returns the name of its (single) output. */
   node(opType: string, inputs: readonly string[], attributes?: readonly AttributeMsg[]): string;
+  /** Adds a node with several outputs and returns their names. */
+  nodeOutputs(opType: string, inputs: readonly string[], attributes: readonly AttributeMsg[], outputs: number): string[];
   /** A 1-D int64 constant (shapes, axes, pads), as an initializer name. */
   int64s(values: readonly number[]): string;
   /** A scalar constant of a dtype, as an initializer name. */

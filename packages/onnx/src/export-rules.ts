@@ -211,6 +211,24 @@ export const exportRules: Readonly<Record<string, ExportRule>> = {
     const { paddings, value = 0 } = node.attrs as PadAttrs;
     return e.node('Pad', [x, e.int64s([...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])]), e.scalar(value, node.dtype)], [attr.string('mode', 'constant')]);
   },
+  // Reversed axes: a Slice with step −1 from the last element past the first.
+  'ops.flip': (e, [x], node, [xn]) => {
+    const { axis } = node.attrs as { axis?: number | readonly number[] };
+    const axes = axis === undefined ? xn.shape.map((_, d) => d) : axesOf(node, xn.shape.length);
+    if (axes.length === 0) return e.node('Identity', [x]);
+    return e.node('Slice', [x, e.int64s(axes.map((a) => xn.shape[a] - 1)), e.int64s(axes.map((a) => -xn.shape[a] - 1)), e.int64s(axes), e.int64s(axes.map(() => -1))]);
+  },
+  'ops.takeAlongAxis': (e, [x, i], node, [xn]) => {
+    const { axis = -1 } = node.attrs as { axis?: number };
+    return e.node('GatherElements', [x, e.node('Cast', [i], [attr.int('to', DataType.INT64)])], [attr.int('axis', axis < 0 ? axis + xn.shape.length : axis)]);
+  },
+  // TopK of the whole axis: its ties keep the lower index first, a stable sort like chainrule's.
+  'ops.argsort': (e, [x], node, [xn]) => {
+    const { axis = -1, descending = false } = node.attrs as { axis?: number; descending?: boolean };
+    const a = axis < 0 ? axis + xn.shape.length : axis;
+    const [, indices] = e.nodeOutputs('TopK', [x, e.int64s([xn.shape[a]])], [attr.int('axis', a), attr.int('largest', descending ? 1 : 0), attr.int('sorted', 1)], 2);
+    return castTo(e, indices, node.dtype);
+  },
   'ops.gather': (e, [x, i], node, [xn]) => {
     const { axis = 0 } = node.attrs as { axis?: number };
     return e.node('Gather', [x, e.node('Cast', [i], [attr.int('to', DataType.INT64)])], [attr.int('axis', axis < 0 ? axis + xn.shape.length : axis)]);
@@ -223,6 +241,25 @@ export const exportRules: Readonly<Record<string, ExportRule>> = {
   },
   'ops.dot': binary('MatMul'),
   'ops.outer': (e, [a, b], node) => e.node('Mul', [reshapeTo(e, a, [node.shape[0], 1]), reshapeTo(e, b, [1, node.shape[1]])]),
+  // Scans. cumprod = sign · exp(cumsum(log |x|)), the sign from the running count of negatives.
+  'ops.cumsum': (e, [x], node, [xn]) => {
+    const { axis = 0, exclusive = false, reverse = false } = node.attrs as { axis?: number; exclusive?: boolean; reverse?: boolean };
+    const flat = xn.shape.length === 0;
+    const src = flat ? reshapeTo(e, x, [1]) : x;
+    const y = e.node('CumSum', [src, e.int64s([flat ? 0 : axis])], [attr.int('exclusive', exclusive ? 1 : 0), attr.int('reverse', reverse ? 1 : 0)]);
+    return flat ? reshapeTo(e, y, []) : y;
+  },
+  'ops.cumprod': (e, [x], node, [xn]) => {
+    const { axis = 0 } = node.attrs as { axis?: number };
+    const flat = xn.shape.length === 0;
+    const src = flat ? reshapeTo(e, x, [1]) : x;
+    const ax = e.int64s([flat ? 0 : axis]);
+    const magnitude = e.node('Exp', [e.node('CumSum', [e.node('Log', [e.node('Abs', [src])]), ax])]);
+    const negatives = e.node('CumSum', [castTo(e, e.node('Less', [src, e.scalar(0, node.dtype)]), node.dtype), ax]);
+    const sign = e.node('Sub', [e.scalar(1, node.dtype), e.node('Mul', [e.node('Mod', [negatives, e.scalar(2, node.dtype)], [attr.int('fmod', 1)]), e.scalar(2, node.dtype)])]);
+    const y = e.node('Mul', [sign, magnitude]);
+    return flat ? reshapeTo(e, y, []) : y;
+  },
   // Losses, per example.
   'ops.mse': perExample((e, p, y) => {
     const d = e.node('Sub', [p, y]);

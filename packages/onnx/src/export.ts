@@ -86,9 +86,12 @@ export const exportGraph = (graph: Graph, options: ExportOptions = {}): Either<E
   const emitter: Emitter = {
     batchAxis,
     node(opType, inputs, attributes = []) {
-      const out = fresh(opType.toLowerCase());
-      nodes.push({ op_type: opType, name: out, input: [...inputs], output: [out], attribute: [...attributes] });
-      return out;
+      return emitter.nodeOutputs(opType, inputs, attributes, 1)[0];
+    },
+    nodeOutputs(opType, inputs, attributes, outputs) {
+      const outs = Array.from({ length: outputs }, () => fresh(opType.toLowerCase()));
+      nodes.push({ op_type: opType, name: outs[0], input: [...inputs], output: outs, attribute: [...attributes] });
+      return outs;
     },
     // The exporter's own constants are Constant nodes, so an import does not take them for params.
     int64s(values) {

@@ -7,7 +7,7 @@ import {
 import {
   pow, maximum, minimum, where, equal, notEqual, less, lessEqual, greater, greaterEqual, abs, sign, floor, sqrt, reciprocal, sin, cos, tanh, relu,
   leakyRelu, elu, erf, softplus, clip, mean, max, min, prod, logsumexp, argmax, argmin, transpose, concat, slice, pad, gather, conv2d, maxPool2d, avgPool2d,
-  variance, rsqrt, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, softsign, mish, hardSwish, expm1, gelu,
+  variance, rsqrt, argsort, flip, takeAlongAxis, cumsum, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, softsign, mish, hardSwish, expm1, gelu,
 } from '@chainrule/ops';
 import { DataType } from './proto.js';
 import type { Decoded } from './tensor-proto.js';
@@ -53,8 +53,10 @@ export interface ImportRule {
   readonly fold?: (ins: readonly (In | undefined)[], a: AttrMap) => Static | undefined;
   /** Whether `fold` needs only its inputs' shapes (Shape), not their values. */
   readonly fromShapes?: boolean;
-  /** The output, from the inputs (undefined where an optional input is missing). */
-  readonly apply: (ins: readonly (In | undefined)[], a: AttrMap, opset: number) => Tensor;
+  /** How many outputs the rule computes (default 1); `apply` then returns them all. */
+  readonly outputs?: number;
+  /** The output (or, with `outputs`, all of them), from the inputs (undefined where an optional input is missing). */
+  readonly apply: (ins: readonly (In | undefined)[], a: AttrMap, opset: number) => Tensor | readonly Tensor[];
 }
 
 const int = (a: AttrMap, name: string, fallback: number): number => (a.get(name) as number | undefined) ?? fallback;
@@ -456,17 +458,28 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
       const steps = staticOf(stepsIn) ?? starts.map(() => 1);
       if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) refuse('Slice: starts, ends, axes and steps differ in length');
       const begin = v.shape.map(() => 0), size = [...v.shape], strides = v.shape.map(() => 1);
+      // A negative step walks a reversed axis: flip it, and slice the flipped one forwards.
+      const reversed: number[] = [];
       for (let i = 0; i < starts.length; i++) {
         const ax = axes[i] < 0 ? axes[i] + r : axes[i];
         if (!(ax >= 0 && ax < r)) refuse(`Slice: axis ${axes[i]} is out of range for rank ${r}`);
-        if (steps[i] < 1) refuse(`Slice: step ${steps[i]} is not supported (positive steps only)`);
+        if (steps[i] === 0) refuse('Slice: a step of 0');
         const n = v.shape[ax];
-        const clampTo = (p: number) => Math.min(n, Math.max(0, p < 0 ? p + n : p));
-        const b = clampTo(starts[i]), e = clampTo(ends[i]);
-        begin[ax] = b;
-        size[ax] = Math.max(0, e - b);
-        strides[ax] = steps[i];
+        const at = (p: number) => (p < 0 ? p + n : p);
+        if (steps[i] > 0) {
+          const b = Math.min(n, Math.max(0, at(starts[i]))), e = Math.min(n, Math.max(0, at(ends[i])));
+          begin[ax] = b;
+          size[ax] = Math.max(0, e - b);
+          strides[ax] = steps[i];
+        } else {
+          const b = Math.min(n - 1, Math.max(0, at(starts[i]))), e = Math.min(n - 1, Math.max(-1, at(ends[i])));
+          reversed.push(ax);
+          begin[ax] = n - 1 - b;
+          size[ax] = Math.max(0, b - e);
+          strides[ax] = -steps[i];
+        }
       }
+      if (reversed.length > 0) return slice(flip(v, { axis: reversed }), { begin, size, strides });
       return slice(v, { begin, size, strides });
     },
   },
@@ -488,6 +501,45 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
         paddings[a] = [pads[i], pads[i + axes.length]];
       });
       return pad(v, { paddings, value: staticOf(valueIn)?.[0] ?? 0 });
+    },
+  },
+  GatherElements: { attrs: { axis: 'int' }, inputs: [2, 2], apply: ([x, i], a) => takeAlongAxis(need(x, 'data'), need(i, 'indices'), { axis: int(a, 'axis', 0) }) },
+  CumSum: {
+    attrs: { exclusive: 'int', reverse: 'int' },
+    inputs: [2, 2],
+    statics: [1],
+    apply: ([x, axisIn], a) => {
+      const axis = staticOf(axisIn);
+      if (axis === undefined || axis.length !== 1) return refuse('CumSum: the axis must be one constant');
+      return cumsum(need(x, 'x'), { axis: axis[0], exclusive: int(a, 'exclusive', 0) !== 0, reverse: int(a, 'reverse', 0) !== 0 });
+    },
+  },
+  // Values and indices of the k largest (or smallest) along an axis, from a stable argsort.
+  TopK: {
+    attrs: { axis: 'int', largest: 'int', sorted: 'int' },
+    inputs: [2, 2],
+    statics: [1],
+    outputs: 2,
+    apply: ([xIn, kIn], a) => {
+      const x = need(xIn, 'X');
+      const r = x.shape.length;
+      const axis = axisOf1(int(a, 'axis', -1), r) ?? refuse(`TopK: axis ${int(a, 'axis', -1)} is out of range for rank ${r}`);
+      const k = staticOf(kIn)?.[0] ?? refuse('TopK: K is missing');
+      if (!(Number.isInteger(k) && k >= 0 && k <= x.shape[axis])) refuse(`TopK: K = ${k} is not in [0, ${x.shape[axis]}]`);
+      const size = x.shape.map((d, i) => (i === axis ? k : d));
+      const order = slice(argsort(x, { axis, descending: int(a, 'largest', 1) !== 0 }), { begin: x.shape.map(() => 0), size });
+      return [takeAlongAxis(x, order, { axis }), order];
+    },
+  },
+  // fmod = 1: a − b·trunc(a/b) (C's fmod); fmod = 0: a − b·floor(a/b) (the divisor's sign)
+  Mod: {
+    attrs: { fmod: 'int' },
+    inputs: [2, 2],
+    apply: ([aIn, bIn], a) => {
+      const x = need(aIn, 'A'), y = need(bIn, 'B');
+      const q = div(x, y);
+      const whole = int(a, 'fmod', 0) !== 0 ? mul(sign(q), floor(abs(q))) : floor(q);
+      return sub(x, mul(y, whole));
     },
   },
   Gather: {

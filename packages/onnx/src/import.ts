@@ -121,6 +121,8 @@ interface Planned {
   readonly rule: ImportRule;
   readonly inputs: readonly (string | undefined)[];
   readonly output: string;
+  /** Names of further outputs (multi-output rules), '' where unused. */
+  readonly more: readonly string[];
   readonly attrs: AttrMap;
 }
 
@@ -232,7 +234,8 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     }
     const outs = node.output ?? [];
     if (outs.length < 1 || outs[0] === '') problems.push(`${where}: it has no output`);
-    for (let i = 1; i < outs.length; i++) if (outs[i] !== '') problems.push(`${where}: output ${i} ('${outs[i]}') is not supported (only the first output is)`);
+    const produces = rule?.outputs ?? 1;
+    for (let i = produces; i < outs.length; i++) if (outs[i] !== '') problems.push(`${where}: output ${i} ('${outs[i]}') is not supported (only the first ${produces === 1 ? 'output is' : `${produces} are`})`);
     if (op === 'Constant' && main) {
       if (ins.length > 0) problems.push(`${where}: a Constant takes no inputs`);
       const v = constantValue(node, maxElements, where);
@@ -276,7 +279,9 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     }
     for (const [i, name] of ins.entries()) if (name === '' && i < lo) problems.push(`${where}: required input ${i} is empty`);
     if (outs.length > 0 && outs[0] !== '' && define(outs[0], `${where} output`)) {
-      plan.push({ where, rule, inputs: ins.map((n) => (n === '' ? undefined : n)), output: outs[0], attrs });
+      const more = outs.slice(1, produces);
+      for (const o of more) if (o !== '') define(o, `${where} output`);
+      plan.push({ where, rule, inputs: ins.map((n) => (n === '' ? undefined : n)), output: outs[0], more, attrs });
       if (rule.fold !== undefined && (rule.fromShapes === true || ins.every((n) => n === '' || initials.has(n) || foldable.has(n)))) foldable.add(outs[0]);
     }
   });
@@ -329,7 +334,11 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
           continue;
         }
         const y = n.rule.apply(ins, n.attrs, opset.right);
-        values.set(n.output, { tensor: () => y });
+        const ys = Array.isArray(y) ? y : [y];
+        values.set(n.output, { tensor: () => ys[0] });
+        n.more.forEach((name, i) => {
+          if (name !== '') values.set(name, { tensor: () => ys[i + 1] });
+        });
       } catch (e) {
         const code = e instanceof ChainruleError ? e.code : 'BadArgument';
         const message = e instanceof Error ? e.message : String(e);

@@ -21,7 +21,8 @@ export interface ModelSpec {
   readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[]; readonly elemType?: number }[];
   readonly outputs: readonly string[];
   readonly nodes: readonly NodeSpec[];
-  readonly initializers?: Readonly<Record<string, Tensor | readonly (number | string)[]>>;
+  /** Float tensors, 1-D int64 lists (strings for values past 2⁵³), or int64 tensors of any shape. */
+  readonly initializers?: Readonly<Record<string, Tensor | readonly (number | string)[] | { readonly int64: readonly number[]; readonly shape: readonly number[] }>>;
   readonly opset?: number;
 }
 
@@ -34,12 +35,16 @@ export const modelMsg = (spec: ModelSpec): ModelMsg => ({
     node: spec.nodes.map((n, i) => ({
       op_type: n.op, name: `n${i}`, input: [...n.inputs], output: [...(n.outputs ?? [n.output ?? `n${i}`])], attribute: [...(n.attrs ?? [])], domain: n.domain ?? '',
     })),
-    initializer: Object.entries(spec.initializers ?? {}).map(([name, v]): TensorMsg => (Array.isArray(v) ? { ...int64Proto(name, []), dims: [v.length], int64_data: [...v] as never } : tensorProto(name, v as Tensor))),
+    initializer: Object.entries(spec.initializers ?? {}).map(([name, v]): TensorMsg => {
+      if (Array.isArray(v)) return { ...int64Proto(name, []), dims: [v.length], int64_data: [...v] as never };
+      if ('int64' in v) return { ...int64Proto(name, v.int64), dims: [...v.shape] };
+      return tensorProto(name, v as Tensor);
+    }),
     input: spec.inputs.map((i) => ({
       name: i.name,
       type: { tensor_type: { elem_type: i.elemType ?? DataType.FLOAT, shape: { dim: i.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
     })),
-    output: spec.outputs.map((name) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT } } })),
+    output: spec.outputs.map((name) => ({ name })), // types left to onnxruntime's inference
   },
 });
 

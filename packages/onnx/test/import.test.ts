@@ -209,6 +209,26 @@ const cases: readonly Case[] = [
     shapes: [[3, 2, 3, 4]],
   },
   {
+    name: 'TopK (values and indices, largest and smallest), Mod (fmod), CumSum, GatherElements, Slice with negative steps',
+    spec: {
+      inputs: [{ name: 'x', shape: [3, 6] }, { name: 'z', shape: [3, 6] }],
+      outputs: ['v', 'i', 'sv', 'm', 'c', 'g', 'r'],
+      nodes: [
+        { op: 'TopK', inputs: ['x', 'k'], outputs: ['v', 'i'], attrs: [attr.int('axis', 1)] },
+        { op: 'TopK', inputs: ['x', 'k'], outputs: ['sv', 'si'], attrs: [attr.int('axis', 0), attr.int('largest', 0)] },
+        { op: 'Mod', inputs: ['x', 'z'], output: 'm', attrs: [attr.int('fmod', 1)] },
+        { op: 'CumSum', inputs: ['x', 'ax'], output: 'c', attrs: [attr.int('reverse', 1)] },
+        { op: 'GatherElements', inputs: ['x', 'idx'], output: 'g', attrs: [attr.int('axis', 1)] },
+        { op: 'Slice', inputs: ['x', 'st', 'en', 'axs', 'sp'], output: 'r' },
+      ],
+      initializers: {
+        k: [2], ax: [1], idx: { int64: [5, 0, 1, 1, -1, 2], shape: [3, 2] },
+        st: [-1, 4], en: ['-9223372036854775807', 0], axs: [0, 1], sp: [-1, -2],
+      },
+    },
+    shapes: [[3, 6], [3, 6]],
+  },
+  {
     name: 'opset 20: Gelu (exact and tanh), Mish, Selu, HardSwish, Softsign and the trig ops',
     spec: {
       opset: 20,
