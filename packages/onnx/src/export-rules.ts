@@ -305,6 +305,22 @@ export const exportRules: Readonly<Record<string, ExportRule>> = {
     ]);
     return transpose(e, y, TO_NHWC);
   },
+  // conv2d's gradient with respect to its input is ONNX's ConvTranspose: the same OIHW filter,
+  // the forward conv's pads, and output_padding for the rows a stride leaves over.
+  'ops.conv2dBackpropInput': (e, [dy, w], node, [dyn, wn]) => {
+    const a = node.attrs as Conv2dAttrs & { inputShape: readonly number[] };
+    const [, h, wd] = a.inputShape;
+    const k: [number, number] = [wn.shape[0], wn.shape[1]];
+    const strides = pair(a.strides, [1, 1]);
+    const dilations = pair(a.dilations, [1, 1]);
+    const pads = padsOf(a.padding, h, wd, k, strides, dilations);
+    const base = (i: 0 | 1) => (dyn.shape[1 + i] - 1) * strides[i] + (k[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + 2];
+    const y = e.node('ConvTranspose', [transpose(e, dy, TO_NCHW), transpose(e, w, [3, 2, 0, 1])], [
+      attr.ints('kernel_shape', k), attr.ints('strides', strides), attr.ints('dilations', dilations), attr.ints('pads', pads),
+      attr.ints('output_padding', [h - base(0), wd - base(1)]),
+    ]);
+    return transpose(e, y, TO_NHWC);
+  },
   'ops.maxPool2d': pool('MaxPool', []),
   'ops.avgPool2d': pool('AveragePool', [attr.int('count_include_pad', 0)]),
 };

@@ -53,7 +53,7 @@ const valueInfo = (name: string, n: Node, batchAxis: boolean): ValueInfoMsg => (
 /**
  * Writes a traced graph as ONNX protobuf bytes (opset 17). Constants become initializers;
  * every other node becomes one or more ONNX nodes by its op's export rule. A Left lists
- * every op of the graph that has no rule (gradient-only ops such as conv2dBackpropInput,
+ * every op of the graph that has no rule (gradient-only ops such as conv2dBackpropFilter,
  * and dropout), so nothing partial is written.
  *
  * @example

@@ -7,7 +7,7 @@ import {
 import {
   pow, maximum, minimum, where, equal, notEqual, less, lessEqual, greater, greaterEqual, abs, sign, floor, sqrt, reciprocal, sin, cos, tanh, relu,
   leakyRelu, elu, erf, softplus, clip, mean, max, min, prod, logsumexp, argmax, argmin, transpose, concat, slice, pad, gather, conv2d, maxPool2d, avgPool2d,
-  variance, rsqrt, argsort, flip, takeAlongAxis, cumsum, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, softsign, mish, hardSwish, expm1, gelu,
+  variance, rsqrt, conv2dBackpropInput, argsort, flip, takeAlongAxis, cumsum, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, softsign, mish, hardSwish, expm1, gelu,
 } from '@chainrule/ops';
 import { DataType } from './proto.js';
 import type { Decoded } from './tensor-proto.js';
@@ -577,6 +577,28 @@ export const importRules: Readonly<Record<string, ImportRule>> = {
       const x = transpose(rank4(need(xIn, 'X'), 'Conv'), { perm: TO_NHWC });
       const w = transpose(rank4(need(wIn, 'W'), 'Conv'), { perm: [2, 3, 1, 0] });
       const y = conv2d(x, w, { padding: paddingOf(a), strides: pairAttr(a, 'strides', [1, 1]), dilations: pairAttr(a, 'dilations', [1, 1]) });
+      return transpose(bIn === undefined ? y : add(y, bIn.tensor()), { perm: TO_NCHW });
+    },
+  },
+  // The gradient of a conv with respect to its input: conv2dBackpropInput at the output size
+  // (in − 1)·s + (k − 1)·d + 1 − pads + output_padding (or output_shape when given).
+  ConvTranspose: {
+    attrs: { auto_pad: 'string', dilations: 'ints', group: 'int', kernel_shape: 'ints', output_padding: 'ints', output_shape: 'ints', pads: 'ints', strides: 'ints' },
+    check: only({ auto_pad: ['NOTSET', 'VALID'], group: [1] }),
+    inputs: [2, 3],
+    apply: ([xIn, wIn, bIn], a) => {
+      const x = rank4(need(xIn, 'X'), 'ConvTranspose'), w = rank4(need(wIn, 'W'), 'ConvTranspose');
+      const strides = pairAttr(a, 'strides', [1, 1]), dilations = pairAttr(a, 'dilations', [1, 1]);
+      const p = str(a, 'auto_pad', 'NOTSET') === 'VALID' ? [0, 0, 0, 0] : ints(a, 'pads') ?? [0, 0, 0, 0];
+      if (p.length !== 4) return refuse(`ConvTranspose: pads must have 4 entries, got ${p.length}`);
+      const extra = pairAttr(a, 'output_padding', [0, 0]);
+      const given = ints(a, 'output_shape');
+      const size = (i: 0 | 1) => (x.shape[2 + i] - 1) * strides[i] + (w.shape[2 + i] - 1) * dilations[i] + 1 - p[i] - p[i + 2] + extra[i];
+      if (given !== undefined && given.length !== 2) return refuse('ConvTranspose: output_shape must have 2 entries');
+      const [h, wd] = given ?? [size(0), size(1)];
+      const y = conv2dBackpropInput(transpose(x, { perm: TO_NHWC }), transpose(w, { perm: [2, 3, 1, 0] }), {
+        padding: [[p[0], p[2]], [p[1], p[3]]], strides, dilations, inputShape: [x.shape[0], h, wd, w.shape[1]],
+      });
       return transpose(bIn === undefined ? y : add(y, bIn.tensor()), { perm: TO_NCHW });
     },
   },
