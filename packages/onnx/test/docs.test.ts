@@ -1,4 +1,4 @@
-// docs/onnx.md stays true: its tables name every export and import rule, and its deployment example runs as written.
+// docs/onnx.md stays true: its tables name every export and import rule, and its deployment and fine-tuning examples run as written.
 
 import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -8,6 +8,18 @@ import { exportRules, importRules } from '../src/index.js';
 
 const page = readFileSync(new URL('../../../docs/onnx.md', import.meta.url), 'utf8');
 const section = (title: string): string => page.split(`## ${title}`)[1].split('\n## ')[0];
+
+/** Runs the js block of a section from inside this package (so that its dependencies resolve) and returns its output lines. */
+const runBlock = (title: string): string[] => {
+  const code = /```js\n([\s\S]*?)```/.exec(section(title))![1];
+  const file = fileURLToPath(new URL('../docs-example.tmp.mjs', import.meta.url));
+  writeFileSync(file, code);
+  try {
+    return execFileSync(process.execPath, [file], { encoding: 'utf8' }).trim().split('\n');
+  } finally {
+    rmSync(file, { force: true });
+  }
+};
 
 describe('docs/onnx.md', () => {
   it('lists every exportable op in the export table', () => {
@@ -24,16 +36,13 @@ describe('docs/onnx.md', () => {
   });
 
   it('the deployment example runs: onnxruntime and chainrule print the same fitted AND', () => {
-    const code = /```js\n([\s\S]*?)```/.exec(section('Deploying a trained model'))![1];
-    // Run it from inside this package so that its dependencies resolve.
-    const file = fileURLToPath(new URL('../docs-example.tmp.mjs', import.meta.url));
-    writeFileSync(file, code);
-    try {
-      const [fromOrt, fromChainrule] = execFileSync(process.execPath, [file], { encoding: 'utf8' }).trim().split('\n');
-      expect(fromOrt).toBe(fromChainrule);
-      expect(fromOrt.split(' ').map((v) => (Number(v) > 0.5 ? 1 : 0))).toEqual([0, 0, 0, 1]);
-    } finally {
-      rmSync(file, { force: true });
-    }
+    const [fromOrt, fromChainrule] = runBlock('Deploying a trained model');
+    expect(fromOrt).toBe(fromChainrule);
+    expect(fromOrt.split(' ').map((v) => (Number(v) > 0.5 ? 1 : 0))).toEqual([0, 0, 0, 1]);
+  });
+
+  it('the fine-tuning example runs and its loss falls', () => {
+    const [before, after] = runBlock('Fine-tuning an imported model')[0].split(' ').map(Number);
+    expect(after).toBeLessThan(before / 2);
   });
 });
