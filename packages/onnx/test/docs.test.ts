@@ -35,6 +35,11 @@ describe('docs/onnx.md', () => {
     expect(missing).toEqual([]);
   });
 
+  it("the README states how many ONNX ops the importer reads (Constant included)", () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`${Object.keys(importRules).length + 1} ONNX ops`);
+  });
+
   it('the deployment example runs: onnxruntime and chainrule print the same fitted AND', () => {
     const [fromOrt, fromChainrule] = runBlock('Deploying a trained model');
     expect(fromOrt).toBe(fromChainrule);
