@@ -5,7 +5,7 @@ import type { Op } from './op.js';
 import { add, sub, mul, div } from './ops/binary.js';
 import { neg, exp, log, sigmoid, cast, stopGradient } from './ops/unary.js';
 import { sum } from './ops/reduce.js';
-import { reshape, broadcastTo } from './ops/shape.js';
+import { reshape, broadcastTo, moveAxis } from './ops/shape.js';
 import { matmul } from './ops/matmul.js';
 import { softmax, logSoftmax, oneHot, softmaxCrossEntropy } from './ops/softmax.js';
 
@@ -16,7 +16,7 @@ import { softmax, logSoftmax, oneHot, softmaxCrossEntropy } from './ops/softmax.
  * coreOps.map((op) => op.name) // ['core.add', ...]
  */
 export const coreOps: readonly Op<any>[] = [
-  add, sub, mul, div, neg, exp, log, sigmoid, cast, stopGradient, sum, reshape, broadcastTo,
+  add, sub, mul, div, neg, exp, log, sigmoid, cast, stopGradient, sum, reshape, broadcastTo, moveAxis,
   matmul, softmax, logSoftmax, oneHot, softmaxCrossEntropy,
 ];
 

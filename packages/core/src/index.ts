@@ -9,7 +9,7 @@ export {
 export { formatErrors, dtypeCodec, shapeCodec, tensorFromJson, type TensorJson } from './codec.js';
 export {
   defineOp, isOp, opKind, opKinds, noGradient, input, constant,
-  type Op, type OpSpec, type OpCall, type OpKind, type TensorLike, type VjpArgs, type JvpArgs, type Domain,
+  type BatchArgs, type Op, type OpSpec, type OpCall, type OpKind, type TensorLike, type VjpArgs, type JvpArgs, type Domain,
 } from './op.js';
 export {
   jsBackend, getBackend, setBackend, withBackend, resolveBackend, chooseBackend, kernelFor, runKernel,
@@ -21,11 +21,13 @@ export { encodeGraph, decodeGraph, opCounts, type Graph, type Node, type GraphJs
 export { flatten, unflatten, treeMap, treeLeaves, treeKey, treePaths, type PyTree, type TreeDef } from './pytree.js';
 export { evaluate, interpreter, type Executor, type CompileOptions } from './interpreter.js';
 export { trace, grad, valueAndGrad, vjp, jvp, jit, abstract, avalOf, type GradOptions, type JitOptions, type Jitted } from './transforms.js';
+export { vmap, type VmapOptions, type AxisSpec } from './vmap.js';
+export { withBatch, alignBatch, mergeBatch, splitBatch, batchAxis, batchReduceAttrs, derivedBatchRule } from './batching.js';
 export { key, split, foldIn, uniform, normal, permutation, uniformArray, threefry2x32, type PRNGKey, type UniformOptions, type NormalOptions } from './prng.js';
 export { binaryOp, scaleBy, add, sub, mul, div, type BinarySpec, type Partial } from './ops/binary.js';
 export { unaryOp, neg, exp, log, sigmoid, cast, stopGradient, type UnarySpec } from './ops/unary.js';
 export { sum, reduceConformance, reduceAttrs, reducedShape, inferReduce, type ReduceAttrs } from './ops/reduce.js';
-export { reshape, broadcastTo } from './ops/shape.js';
+export { reshape, broadcastTo, moveAxis, type MoveAxisAttrs } from './ops/shape.js';
 export { matmul, type MatmulAttrs } from './ops/matmul.js';
 export { softmax, logSoftmax, oneHot, softmaxCrossEntropy, type AxisAttrs } from './ops/softmax.js';
 export { inferBroadcast, inferSame, noAttrs } from './ops/infer.js';

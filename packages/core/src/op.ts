@@ -42,6 +42,21 @@ export interface JvpArgs<A> {
 }
 
 /**
+ * What a batch rule receives (see {@link OpSpec.batch}). Batched inputs carry the batch on
+ * axis 0; the others are as one example sees them. All tensors may be symbolic.
+ */
+export interface BatchArgs<A> {
+  readonly inputs: readonly Tensor[];
+  /** Which inputs carry the batch (at least one does). */
+  readonly batched: readonly boolean[];
+  /** The batch size. */
+  readonly size: number;
+  readonly attrs: A;
+  /** The output of one example, as the op infers it. */
+  readonly output: Aval;
+}
+
+/**
  * What an op does to its inputs' elements, as data: compilers fuse and batching rules are
  * derived from it. `elementwise`: each output element from the same-index elements of
  * same-shaped inputs; `broadcast`: elementwise after NumPy broadcasting; `reduce`: combines
@@ -84,6 +99,12 @@ export interface OpSpec<A> {
   readonly vjp: (args: VjpArgs<A>) => readonly (Tensor | null)[];
   /** Optional forward-mode rule: the output tangent from the input tangents, built from ops. */
   readonly jvp?: (args: JvpArgs<A>) => Tensor | null;
+  /**
+   * Optional batching rule for `vmap`: the output for the whole batch (batch on axis 0), built
+   * from ops. Elementwise, broadcast and reduce ops get one derived from their kind; any other
+   * op without one is batched by a loop over the examples (with a warning).
+   */
+  readonly batch?: (args: BatchArgs<A>) => Tensor;
   /** Per-input domains where the op is differentiable (for random tests). */
   readonly domains?: readonly Domain[];
   /** Whether the op is smooth enough for second-order checks (default true). */
@@ -216,6 +237,9 @@ export const defineOp = <A>(spec: OpSpec<A>): Op<A> => {
   }
   if (spec.jvp !== undefined && typeof spec.jvp !== 'function') {
     throw new ChainruleError('BadArgument', `defineOp(${spec.name}): jvp must be a function when given`);
+  }
+  if (spec.batch !== undefined && typeof spec.batch !== 'function') {
+    throw new ChainruleError('BadArgument', `defineOp(${spec.name}): batch must be a function when given`);
   }
   if (spec.kind !== undefined && !opKinds.includes(spec.kind)) {
     throw new ChainruleError('BadArgument', `defineOp(${spec.name}): kind must be one of ${opKinds.join(', ')}, got ${JSON.stringify(spec.kind)}`);

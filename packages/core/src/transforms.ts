@@ -19,7 +19,8 @@ import { backwardPass, forwardPass } from './autodiff.js';
  */
 export const abstract = (shape: readonly number[], dtype: DType = 'float32'): Tensor => new Tensor(dtype, shape, undefined);
 
-const toTensor = (x: unknown, where: string): Tensor => {
+/** @internal A tensor leaf: a tensor as it is, a number as a float32 scalar. */
+export const toTensor = (x: unknown, where: string): Tensor => {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') {
     const d = allocate('float32', 1);
@@ -32,7 +33,8 @@ const toTensor = (x: unknown, where: string): Tensor => {
 /** A concrete zero tensor of an aval: the value of a derivative that nothing reached. */
 const zerosOf = (aval: Aval): Tensor => new Tensor(aval.dtype, aval.shape, allocate(aval.dtype, sizeOf(aval.shape)));
 
-interface Traced {
+/** @internal What {@link traceCall} records. */
+export interface Traced {
   readonly trace: Trace;
   readonly inIds: number[];
   readonly inDef: TreeDef;
@@ -41,8 +43,8 @@ interface Traced {
   readonly leaves: Tensor[];
 }
 
-/** Runs `f` on fresh tracers standing for `args` and records what it does. */
-const traceCall = (f: (...args: any[]) => unknown, args: readonly unknown[], where: string): Traced => {
+/** @internal Runs `f` on fresh tracers standing for `args` and records what it does. */
+export const traceCall = (f: (...args: any[]) => unknown, args: readonly unknown[], where: string): Traced => {
   const [rawLeaves, inDef] = flatten(args);
   const leaves = rawLeaves.map((x) => toTensor(x, where));
   const trace = new Trace();

@@ -9,6 +9,7 @@ import { matmulInto } from '../kernels/matmul.js';
 import { unbroadcast } from './shape.js';
 import { add } from './binary.js';
 import { withDefaults } from '../attrs.js';
+import { alignBatch } from '../batching.js';
 
 /** Attrs of {@link matmul}: whether to use the transpose of the last two dims of a or b (default false). */
 export interface MatmulAttrs {
@@ -88,5 +89,10 @@ export const matmul: Op<MatmulAttrs> = defineOp({
   jvp: ({ inputs: [a, b], tangents: [ta, tb], attrs }) => {
     const x = ta === null ? null : matmul(ta, b, attrs), y = tb === null ? null : matmul(a, tb, attrs);
     return x === null ? y : y === null ? x : add(x, y);
+  },
+  // The batch axis is one more broadcasting batch dimension; a batched operand gets size-1 dims so examples line up.
+  batch: ({ inputs: [a, b], batched, attrs }) => {
+    const rank = Math.max(a.shape.length - (batched[0] ? 1 : 0), b.shape.length - (batched[1] ? 1 : 0));
+    return matmul(alignBatch(a, batched[0], rank), alignBatch(b, batched[1], rank), attrs);
   },
 });

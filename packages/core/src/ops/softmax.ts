@@ -9,6 +9,7 @@ import { mul, sub, add } from './binary.js';
 import { exp, neg } from './unary.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
+import { batchAxis, withBatch } from '../batching.js';
 
 /** Attrs of softmax-like ops: the axis to normalise over (default −1). */
 export interface AxisAttrs {
@@ -83,6 +84,7 @@ export const softmax: Op<AxisAttrs> = defineOp({
     const axis = axisOf(y.shape.length, attrs.axis);
     return mul(y, sub(tx, sum(mul(tx, y), { axis, keepDims: true })));
   },
+  batch: ({ inputs: [x], attrs }) => softmax(x, { axis: batchAxis(attrs.axis ?? -1, x.shape.length - 1) }),
 });
 
 /**
@@ -113,6 +115,7 @@ export const logSoftmax: Op<AxisAttrs> = defineOp({
     const axis = axisOf(output.shape.length, attrs.axis);
     return sub(tx, sum(mul(exp(output), tx), { axis, keepDims: true }));
   },
+  batch: ({ inputs: [x], attrs }) => logSoftmax(x, { axis: batchAxis(attrs.axis ?? -1, x.shape.length - 1) }),
 });
 
 /**
@@ -139,6 +142,8 @@ export const oneHot: Op<{ depth: number }> = defineOp({
   },
   vjp: noGradient,
   differentiable: false,
+  // Indices of any shape: the batch axis is one more of them.
+  batch: ({ inputs: [x], attrs }) => oneHot(x, attrs),
 });
 
 /**
@@ -214,4 +219,6 @@ export const softmaxCrossEntropy: Op<{}> = defineOp({
     const b = tp === null || !dense ? null : neg(sum(mul(ls, tp), { axis: -1 }));
     return a === null ? b : b === null ? a : add(a, b);
   },
+  // Every axis but the classes is per-row: with both operands batched the batch is one more row axis.
+  batch: ({ inputs: [z, p], batched, size }) => softmaxCrossEntropy(withBatch(z, batched[0], size), withBatch(p, batched[1], size)),
 });
