@@ -69,6 +69,16 @@ export const batchReduceAttrs = <A extends { readonly axis?: number | readonly n
 };
 
 /**
+ * The rule of an op whose leading axes are independent rows (elementwise ops, per-example
+ * losses, one-hot): with every input batched, the batch is one more leading axis.
+ *
+ * @example
+ * batch: (args) => batchAsRows(mse, args)
+ */
+export const batchAsRows = <A>(op: Op<A>, { inputs, batched, size, attrs }: BatchArgs<A>): Tensor =>
+  applyOp(op, inputs.map((x, k) => withBatch(x, batched[k], size)), attrs);
+
+/**
  * The batching rule an op's kind implies, or undefined when the kind says too little
  * (movement, contraction, opaque: those ops give their own `batch` rule or are looped).
  * Elementwise: unbatched operands are broadcast over the batch. Broadcast: batched operands
@@ -81,8 +91,7 @@ export const batchReduceAttrs = <A extends { readonly axis?: number | readonly n
 export const derivedBatchRule = <A>(op: Op<A>): ((args: BatchArgs<A>) => Tensor) | undefined => {
   switch (opKind(op)) {
     case 'elementwise':
-      return ({ inputs, batched, size, attrs }) =>
-        applyOp(op, inputs.length === 1 ? inputs : inputs.map((x, k) => withBatch(x, batched[k], size)), attrs);
+      return (args) => batchAsRows(op, args);
     case 'broadcast':
       return ({ inputs, batched, attrs, output }) => applyOp(op, inputs.map((x, k) => alignBatch(x, batched[k], output.shape.length)), attrs);
     case 'reduce':

@@ -95,8 +95,19 @@ const batchNode = (node: Node, ins: readonly Batched[], size: number): Tensor =>
     warned.add(op);
     console.warn(`vmap: ${op.name} has no batch rule and its kind (${op.kind ?? 'opaque'}) implies none, so it runs once per example in a loop; give it a \`batch\` rule to batch it properly`);
   }
-  return applyOp(batchLoop, args.inputs, { op, attrs: node.attrs, batched: args.batched, size, output: { shape: node.shape, dtype: node.dtype } });
+  return loopBatch(op, args);
 };
+
+/**
+ * A batch rule's last resort: the op run once per example inside one node (no warning). Its
+ * gradients and tangents are the op's own rules, batched. For the cases a rule cannot
+ * vectorise, e.g. a per-example filter gradient of a convolution.
+ *
+ * @example
+ * batch: (args) => (args.batched[1] ? loopBatch(conv2d, args) : conv2dOfMergedBatch(args))
+ */
+export const loopBatch = <A>(op: Op<A>, args: BatchArgs<A>): Tensor =>
+  applyOp(batchLoop, args.inputs, { op: op as Op<unknown>, attrs: args.attrs, batched: args.batched, size: args.size, output: { shape: args.output.shape, dtype: args.output.dtype } });
 
 /**
  * Runs a graph on batched feeds: unbatched nodes run as they are, batched ones through their

@@ -3,7 +3,7 @@
 import { left, right } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, allocate, noAttrs, matmul, mul, type Op, type Aval, type ShapeError,
+  defineOp, allocate, noAttrs, matmul, mul, reshape, type Op, type Aval, type ShapeError, type Tensor,
 } from '@chainrule/core';
 import { matmulInto } from '@chainrule/core/kernels';
 import { addTangents, fmt } from './internal.js';
@@ -58,6 +58,14 @@ export const dot: Op<{}> = defineOp({
     return [matmul(g, b, { transposeB: true }), matmul(a, g, { transposeA: true })];
   },
   jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => addTangents(ta === null ? null : dot(ta, b), tb === null ? null : dot(a, tb)),
+  // As a batched matmul: a vector a is a 1×k row, a vector b a k×1 column.
+  batch: ({ inputs: [a, b], batched, size, output }) => {
+    const lead = (x: Tensor, k: number): number[] => (batched[k] ? [x.shape[0]] : []);
+    const ra = a.shape.length - (batched[0] ? 1 : 0), rb = b.shape.length - (batched[1] ? 1 : 0);
+    const am = ra === 1 ? reshape(a, { shape: [...lead(a, 0), 1, a.shape[a.shape.length - 1]] }) : a;
+    const bm = rb === 1 ? reshape(b, { shape: [...lead(b, 1), b.shape[b.shape.length - 1], 1] }) : b;
+    return reshape(matmul(am, bm), { shape: [size, ...output.shape] });
+  },
 });
 
 /**
@@ -91,4 +99,7 @@ export const outer: Op<{}> = defineOp({
   // ∂(a⊗b) = (g·b, aᵀ·g)
   vjp: ({ inputs: [a, b], cotangent: g }) => [dot(g, b), dot(a, g)],
   jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => addTangents(ta === null ? null : outer(ta, b), tb === null ? null : outer(a, tb)),
+  // a as a column times b as a row, broadcasting over the batch.
+  batch: ({ inputs: [a, b], batched }) =>
+    mul(reshape(a, { shape: [...a.shape, 1] }), reshape(b, { shape: [...b.shape.slice(0, batched[1] ? 1 : 0), 1, b.shape[b.shape.length - 1]] })),
 });

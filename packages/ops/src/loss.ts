@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, allocate, noAttrs, shapesEqual, sum, reshape, sub, mul, div, neg, log, sigmoid,
+  defineOp, allocate, noAttrs, shapesEqual, sum, reshape, sub, mul, div, neg, log, sigmoid, batchAsRows,
   type Op, type Aval, type Tensor, type ShapeError, withDefaults } from '@chainrule/core';
 import { clip } from './unary.js';
 import { greaterEqual, lessEqual } from './binary.js';
@@ -75,6 +75,8 @@ export const sigmoidCrossEntropy: Op<{}> = defineOp({
   jvp: ({ inputs: [z, y], tangents: [tz, ty] }) =>
     addTangents(tz === null ? null : rowMean(mul(sub(sigmoid(z), y), tz), z), ty === null ? null : neg(rowMean(mul(z, ty), z))),
   domains: [{ min: -6, max: 6 }, { min: 0, max: 1 }],
+  // Rows are independent: the batch is one more leading axis of both operands.
+  batch: (args) => batchAsRows(sigmoidCrossEntropy, args),
 });
 
 /** Attrs of {@link binaryCrossEntropy}: the clamp applied to probabilities before the logs. */
@@ -140,6 +142,8 @@ export const binaryCrossEntropy: Op<BinaryCrossEntropyAttrs> = defineOp({
     return addTangents(dp, dy);
   },
   domains: [{ min: 0.05, max: 0.95 }, { min: 0, max: 1 }],
+  // Rows are independent: the batch is one more leading axis of both operands.
+  batch: (args) => batchAsRows(binaryCrossEntropy, args),
 });
 
 /**
@@ -179,6 +183,8 @@ export const mse: Op<{}> = defineOp({
     const dt = tp === null ? (ty === null ? null : neg(ty)) : ty === null ? tp : sub(tp, ty);
     return dt === null ? null : rowMean(mul(mul(sub(p, y), 2), dt), p);
   },
+  // Rows are independent: the batch is one more leading axis of both operands.
+  batch: (args) => batchAsRows(mse, args),
 });
 
 /** Attrs of {@link huber}: where the loss turns from quadratic to linear (default 1). */
@@ -232,4 +238,6 @@ export const huber: Op<HuberAttrs> = defineOp({
     return dt === null ? null : rowMean(mul(clip(sub(p, y), { min: -delta, max: delta }), dt), p);
   },
   smooth: false,
+  // Rows are independent: the batch is one more leading axis of both operands.
+  batch: (args) => batchAsRows(huber, args),
 });

@@ -3,7 +3,10 @@
 import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { ChainruleError, defineOp, allocate, tensor, inferSame, uniformArray, shapesEqual, reshape, mul, type Op, type Aval, type Tensor, type ShapeError, type PRNGKey } from '@chainrule/core';
+import {
+  ChainruleError, defineOp, allocate, tensor, ones, inferSame, uniformArray, shapesEqual, reshape, mul, withBatch, mergeBatch, splitBatch, loopBatch,
+  type Op, type Aval, type Tensor, type ShapeError, type PRNGKey, type BatchArgs,
+} from '@chainrule/core';
 import { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, samePadding, type Pads2d, type Pair } from './kernels/conv.js';
 import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './kernels/pool.js';
 import { addTangents, fmt } from './internal.js';
@@ -145,6 +148,13 @@ const inferBackprop = (dy: Aval, other: Aval, xShape: readonly number[], wShape:
   return right({ shape: [...result], dtype: dy.dtype });
 };
 
+/** Folds the batch into the N axis of every (NHWC) input, runs op with `attrs`, and splits the batch back out. */
+const viaMergedBatch = <A>(op: Op<A>, { inputs, batched, size }: BatchArgs<A>, attrs: A): Tensor =>
+  splitBatch(op(...inputs.map((x, k) => mergeBatch(withBatch(x, batched[k], size))), attrs), size);
+
+/** An NHWC shape attr for the batch folded into N. */
+const mergedShape = (shape: readonly number[], size: number): number[] => [size * shape[0], ...shape.slice(1)];
+
 /**
  * 2-D convolution (cross-correlation, as in TensorFlow and PyTorch) of an NHWC input with an
  * HWIO filter: `y[n, i, j, o] = Σ x[n, i·sh + ky·dh − top, j·sw + kx·dw − left, c] · w[ky, kx, c, o]`,
@@ -189,6 +199,11 @@ export const conv2d: Op<Conv2dAttrs> = defineOp({
   ],
   jvp: ({ inputs: [x, w], tangents: [tx, tw], attrs }) =>
     addTangents(tx === null ? null : conv2d(tx, w, attrs), tw === null ? null : conv2d(x, tw, attrs)),
+  // A shared filter: the batch is more images. A filter per example: one convolution each.
+  batch: (args) => {
+    const { inputs: [x, w], batched, size, attrs } = args;
+    return batched[1] ? loopBatch(conv2d, args) : splitBatch(conv2d(mergeBatch(x), w, attrs), size);
+  },
 });
 
 /**
@@ -225,6 +240,11 @@ export const conv2dBackpropInput: Op<Conv2dBackpropInputAttrs> = defineOp({
   ],
   jvp: ({ inputs: [dy, w], tangents: [tdy, tw], attrs }) =>
     addTangents(tdy === null ? null : conv2dBackpropInput(tdy, w, attrs), tw === null ? null : conv2dBackpropInput(dy, tw, attrs)),
+  batch: (args) => {
+    const { inputs: [dy, w], batched, size, attrs } = args;
+    if (batched[1]) return loopBatch(conv2dBackpropInput, args);
+    return splitBatch(conv2dBackpropInput(mergeBatch(dy), w, { ...attrs, inputShape: mergedShape(attrs.inputShape, size) }), size);
+  },
 });
 
 /**
@@ -260,6 +280,8 @@ export const conv2dBackpropFilter: Op<Conv2dBackpropFilterAttrs> = defineOp({
   ],
   jvp: ({ inputs: [x, dy], tangents: [tx, tdy], attrs }) =>
     addTangents(tx === null ? null : conv2dBackpropFilter(tx, dy, attrs), tdy === null ? null : conv2dBackpropFilter(x, tdy, attrs)),
+  // A filter gradient per example (vmap of grad): the sum over images must not mix examples, so one at a time.
+  batch: (args) => loopBatch(conv2dBackpropFilter, args),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -384,6 +406,7 @@ export const maxPool2d: Op<Pool2dAttrs> = defineOp({
   vjp: ({ inputs: [x], cotangent: g, attrs }) => [maxPool2dGrad(x, g, attrs)],
   jvp: ({ inputs: [x], tangents: [tx], attrs }) => (tx === null ? null : maxPool2dGather(x, tx, attrs)),
   smooth: false,
+  batch: (args) => viaMergedBatch(maxPool2d, args, args.attrs),
 });
 
 /**
@@ -414,6 +437,7 @@ export const maxPool2dGrad: Op<Pool2dAttrs> = defineOp({
   vjp: ({ inputs: [x], cotangent: g, attrs }) => [null, maxPool2dGather(x, g, attrs)],
   jvp: ({ inputs: [x], tangents: [, tdy], attrs }) => (tdy === null ? null : maxPool2dGrad(x, tdy, attrs)),
   smooth: false,
+  batch: (args) => viaMergedBatch(maxPool2dGrad, args, args.attrs),
 });
 
 /**
@@ -446,6 +470,7 @@ export const maxPool2dGather: Op<Pool2dAttrs> = defineOp({
   vjp: ({ inputs: [x], cotangent: g, attrs }) => [null, maxPool2dGrad(x, g, attrs)],
   jvp: ({ inputs: [x], tangents: [, tv], attrs }) => (tv === null ? null : maxPool2dGather(x, tv, attrs)),
   smooth: false,
+  batch: (args) => viaMergedBatch(maxPool2dGather, args, args.attrs),
 });
 
 /**
@@ -477,6 +502,7 @@ export const avgPool2d: Op<Pool2dAttrs> = defineOp({
   // ∂x = each gᵢ spread evenly over the input pixels of window i
   vjp: ({ inputs: [x], cotangent: g, attrs }) => [avgPool2dGrad(g, { ...poolAttrsOf(attrs), inputShape: [...x.shape] })],
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : avgPool2d(tx, attrs)),
+  batch: (args) => viaMergedBatch(avgPool2d, args, args.attrs),
 });
 
 /**
@@ -508,6 +534,7 @@ export const avgPool2dGrad: Op<AvgPool2dGradAttrs> = defineOp({
   // ∂dy = avgPool2d(ḡ): the adjoint of spreading is averaging
   vjp: ({ cotangent: g, attrs }) => [avgPool2d(g, poolAttrsOf(attrs))],
   jvp: ({ tangents: [tdy], attrs }) => (tdy === null ? null : avgPool2dGrad(tdy, attrs)),
+  batch: (args) => viaMergedBatch(avgPool2dGrad, args, { ...args.attrs, inputShape: mergedShape(args.attrs.inputShape, args.size) }),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -579,6 +606,12 @@ export const dropout: Op<DropoutAttrs> = defineOp({
   // ∂x = g·mask/(1 − rate), the same mask (same key, same size); the key gets none
   vjp: ({ inputs: [, k], cotangent: g, attrs }) => [dropout(g, k, attrs), null],
   jvp: ({ inputs: [, k], tangents: [tx], attrs }) => (tx === null ? null : dropout(tx, k, attrs)),
+  // One key for the batch: every example gets the same mask (as a loop would give), applied as a product.
+  // A key per example: one draw each.
+  batch: (args) => {
+    const { inputs: [x, k], batched, attrs, output } = args;
+    return batched[1] ? loopBatch(dropout, args) : mul(x, dropout(ones(output.shape, x.dtype), k, attrs));
+  },
 });
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, noGradient, allocate, reduceAttrs, reducedShape, inferReduce, normalizeAxes, shapesEqual, sizeOf, sum, reshape, broadcastTo, mul, div, sub, exp, stopGradient, ChainruleError, type Op, type ReduceAttrs, type Tensor, type Aval, type Shape, type ShapeError, withDefaults, nonNegativeInt, reduceConformance } from '@chainrule/core';
+  defineOp, noGradient, allocate, reduceAttrs, reducedShape, inferReduce, normalizeAxes, shapesEqual, sizeOf, sum, reshape, broadcastTo, mul, div, sub, exp, stopGradient, ChainruleError, batchAxis,
+  type Op, type BatchArgs, type ReduceAttrs, type Tensor, type Aval, type Shape, type ShapeError, withDefaults, nonNegativeInt, reduceConformance } from '@chainrule/core';
 import { reduceIndex, contiguousBlocks } from '@chainrule/core/kernels';
 import { equal, where } from './binary.js';
 import { abs, sqrt, square } from './unary.js';
@@ -304,6 +305,12 @@ const argKernel = (x: Tensor, axis: number | undefined, out: Aval, sign: 1 | -1)
   return o;
 };
 
+/** Arg-extrema of a batch: over each example's flattened elements when no axis is given, else along the shifted axis. */
+const batchArg = (op: Op<ArgAttrs>, { inputs: [x], size, attrs: { axis, keepDims }, output }: BatchArgs<ArgAttrs>): Tensor => {
+  if (axis !== undefined) return op(x, { axis: batchAxis(axis, x.shape.length - 1), ...(keepDims === undefined ? {} : { keepDims }) });
+  return reshape(op(reshape(x, { shape: [size, -1] }), { axis: 1 }), { shape: [size, ...output.shape] });
+};
+
 /**
  * Index of the largest element along `axis` (default: of the flattened tensor), as a float
  * in the input's dtype; the first one on ties, the first NaN if any. No gradient.
@@ -321,6 +328,7 @@ export const argmax: Op<ArgAttrs> = defineOp({
   forward: ([x], { axis }, out) => argKernel(x, axis, out, 1),
   vjp: noGradient,
   differentiable: false,
+  batch: (args) => batchArg(argmax, args),
 });
 
 /**
@@ -340,6 +348,7 @@ export const argmin: Op<ArgAttrs> = defineOp({
   forward: ([x], { axis }, out) => argKernel(x, axis, out, -1),
   vjp: noGradient,
   differentiable: false,
+  batch: (args) => batchArg(argmin, args),
 });
 
 /**

@@ -4,7 +4,8 @@ import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, allocate, normalizeAxes, sizeOf, stridesOf, shapesEqual, reshape, zeros, formatErrors, ChainruleError, type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray, withDefaults, tensor } from '@chainrule/core';
+  defineOp, allocate, normalizeAxes, sizeOf, stridesOf, shapesEqual, reshape, zeros, formatErrors, ChainruleError, moveAxis, withBatch, batchAxis, loopBatch,
+  type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray, withDefaults, tensor } from '@chainrule/core';
 import { stridedOffsets } from '@chainrule/core/kernels';
 import { fmt } from './internal.js';
 
@@ -84,6 +85,11 @@ export const transpose: Op<TransposeAttrs> = defineOp({
     return [transpose(g, { perm: inversePerm(isLeft(p) ? [] : p.right) })];
   },
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : transpose(tx, attrs)),
+  // The batch axis stays first; the example's axes follow, permuted.
+  batch: ({ inputs: [x], attrs: { perm } }) => {
+    const p = permOf(x.shape.length - 1, perm);
+    return transpose(x, { perm: [0, ...(isLeft(p) ? [] : p.right).map((a) => a + 1)] });
+  },
 });
 
 // ---------------------------------------------------------------------------------------
@@ -123,6 +129,10 @@ export const expandDims: Op<ExpandDimsAttrs> = defineOp({
   // ∂expandDims = g reshaped back
   vjp: ({ inputs: [x], cotangent: g }) => [reshape(g, { shape: [...x.shape] })],
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : expandDims(tx, attrs)),
+  batch: ({ inputs: [x], attrs: { axis }, output }) => {
+    const axes = normalizeAxes(axis, output.shape.length);
+    return expandDims(x, { axis: (isLeft(axes) ? [] : axes.right).map((a) => a + 1) });
+  },
 });
 
 /** Attrs of {@link squeeze}: which size-1 axes to drop (default: all of them). */
@@ -158,6 +168,8 @@ export const squeeze: Op<SqueezeAttrs> = defineOp({
   // ∂squeeze = g reshaped back
   vjp: ({ inputs: [x], cotangent: g }) => [reshape(g, { shape: [...x.shape] })],
   jvp: ({ tangents: [tx], output }) => (tx === null ? null : reshape(tx, { shape: [...output.shape] })),
+  // The example's result shape is known: a batch of size 1 must not be squeezed away.
+  batch: ({ inputs: [x], size, output }) => reshape(x, { shape: [size, ...output.shape] }),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -239,6 +251,8 @@ export const slice: Op<SliceAttrs> = defineOp({
     return [unslice(g, { shape: [...x.shape], begin: l.right.begin, strides: l.right.strides })];
   },
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : slice(tx, attrs)),
+  // The whole batch axis, then the example's window.
+  batch: ({ inputs: [x], attrs: { begin, size = [], strides = [] } }) => slice(x, { begin: [0, ...begin], size: [-1, ...size], strides: [1, ...strides] }),
 });
 
 /** Attrs of {@link unslice}: the output shape, and where the input's elements go in it. */
@@ -289,6 +303,7 @@ export const unslice: Op<UnsliceAttrs> = defineOp({
     }),
   ],
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : unslice(tx, attrs)),
+  batch: ({ inputs: [x], size, attrs: { shape, begin, strides = [] } }) => unslice(x, { shape: [size, ...shape], begin: [0, ...begin], strides: [1, ...strides] }),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -371,6 +386,9 @@ export const concatOp: Op<ConcatAttrs> = defineOp({
   },
   jvp: ({ inputs, tangents, attrs }) =>
     tangents.every((tx) => tx === null) ? null : concatOp(...tangents.map((tx, k) => tx ?? zeros(inputs[k].shape, inputs[k].dtype)), attrs),
+  // Every piece batched, joined along the shifted axis.
+  batch: ({ inputs, batched, size, attrs: { axis = 0 }, output }) =>
+    concatOp(...inputs.map((x, k) => withBatch(x, batched[k], size)), { axis: batchAxis(axis, output.shape.length) }),
 });
 
 /**
@@ -540,6 +558,15 @@ export const gather: Op<GatherAttrs> = defineOp({
     return [scatterAdd(g, indices, { axis: a, size: x.shape[a] }), null];
   },
   jvp: ({ inputs: [, indices], tangents: [tx], attrs }) => (tx === null ? null : gather(tx, indices, attrs)),
+  // Batched x: pick along the shifted axis. Batched indices into a shared x: the batch axis
+  // lands where the indices' axes go, then moves to the front. Both batched: one example at a time.
+  batch: (args) => {
+    const { inputs: [x, indices], batched, attrs: { axis = 0 } } = args;
+    if (batched[0] && batched[1]) return loopBatch(gather, args);
+    if (batched[0]) return gather(x, indices, { axis: batchAxis(axis, x.shape.length - 1) });
+    const a = axis < 0 ? axis + x.shape.length : axis;
+    return moveAxis(gather(x, indices, { axis: a }), { source: a, destination: 0 });
+  },
 });
 
 /**
@@ -591,6 +618,11 @@ export const scatterAdd: Op<ScatterAddAttrs> = defineOp({
   // ∂scatterAdd = (g gathered at the indices, none)
   vjp: ({ inputs: [, indices], cotangent: g, attrs: { axis } }) => [gather(g, indices, { axis }), null],
   jvp: ({ inputs: [, indices], tangents: [tu], attrs }) => (tu === null ? null : scatterAdd(tu, indices, attrs)),
+  // Batched updates at shared indices: add along the shifted axis. Batched indices: one example at a time.
+  batch: (args) => {
+    const { inputs: [u, indices], batched, attrs: { axis, size }, output } = args;
+    return batched[1] ? loopBatch(scatterAdd, args) : scatterAdd(u, indices, { axis: batchAxis(axis, output.shape.length), size });
+  },
 });
 
 // ---------------------------------------------------------------------------------------
@@ -641,6 +673,7 @@ export const pad: Op<PadAttrs> = defineOp({
   // ∂pad = g sliced back to the interior
   vjp: ({ inputs: [x], cotangent: g, attrs: { paddings } }) => [slice(g, { begin: paddings.map((p) => p[0]), size: [...x.shape] })],
   jvp: ({ tangents: [tx], attrs: { paddings } }) => (tx === null ? null : pad(tx, { paddings })),
+  batch: ({ inputs: [x], attrs: { paddings, value } }) => pad(x, { paddings: [[0, 0], ...paddings], ...(value === undefined ? {} : { value }) }),
 });
 
 // ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { mul, sub, add } from './binary.js';
 import { exp, neg } from './unary.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
-import { batchAxis, withBatch } from '../batching.js';
+import { batchAxis, batchAsRows } from '../batching.js';
 
 /** Attrs of softmax-like ops: the axis to normalise over (default −1). */
 export interface AxisAttrs {
@@ -143,7 +143,7 @@ export const oneHot: Op<{ depth: number }> = defineOp({
   vjp: noGradient,
   differentiable: false,
   // Indices of any shape: the batch axis is one more of them.
-  batch: ({ inputs: [x], attrs }) => oneHot(x, attrs),
+  batch: (args) => batchAsRows(oneHot, args),
 });
 
 /**
@@ -220,5 +220,5 @@ export const softmaxCrossEntropy: Op<{}> = defineOp({
     return a === null ? b : b === null ? a : add(a, b);
   },
   // Every axis but the classes is per-row: with both operands batched the batch is one more row axis.
-  batch: ({ inputs: [z, p], batched, size }) => softmaxCrossEntropy(withBatch(z, batched[0], size), withBatch(p, batched[1], size)),
+  batch: (args) => batchAsRows(softmaxCrossEntropy, args),
 });
