@@ -8,7 +8,8 @@ import { flatten, unflatten, treeKey, treePaths, type TreeDef } from './pytree.j
 import { shapesEqual } from './shape.js';
 import { Tensor, zeros, type Aval } from './tensor.js';
 import { innermostTrace } from './trace.js';
-import { abstract, traceCall, toTensor, vjp, jvp } from './transforms.js';
+import { abstract, trace, traceCall, toTensor, vjp, jvp } from './transforms.js';
+import type { Graph, Node } from './graph.js';
 import { batchCall } from './vmap.js';
 import { sum } from './ops/reduce.js';
 
@@ -91,6 +92,16 @@ const customCall: Op<CustomAttrs> = defineOp({
     return leafOf(callCustom(batchedRules, inputs), index, call.name);
   },
 });
+
+/**
+ * @internal The graph a custom node's forward runs (its function traced at its inputs'
+ * shapes), or undefined for other nodes: what memory accounting looks inside.
+ */
+export const customForwardGraph = (node: Node, inputs: readonly Aval[]): Graph | undefined => {
+  if (node.op !== customCall) return undefined;
+  const { call } = node.attrs as CustomAttrs;
+  return trace((...xs: Tensor[]) => call.f(xs), ...inputs.map((x) => abstract(x.shape, x.dtype)));
+};
 
 /** Calls a custom function: plainly on concrete inputs, else as one node per output leaf. */
 const callCustom = (rules: CustomRules, inputs: readonly Tensor[]): unknown => {

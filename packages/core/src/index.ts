@@ -22,6 +22,7 @@ export { flatten, unflatten, treeMap, treeLeaves, treeKey, treePaths, type PyTre
 export { evaluate, interpreter, type Executor, type CompileOptions } from './interpreter.js';
 export { trace, grad, valueAndGrad, vjp, jvp, jit, abstract, avalOf, type GradOptions, type JitOptions, type Jitted } from './transforms.js';
 export { vmap, loopBatch, type VmapOptions, type AxisSpec } from './vmap.js';
+export { peakLiveBytes } from './memory.js';
 export { jacfwd, jacrev, hessian, type JacobianOptions } from './jacobian.js';
 export { customVjp, customJvp, checkpoint, type CustomOptions } from './custom.js';
 export { batchAsRows, withBatch, alignBatch, mergeBatch, splitBatch, batchAxis, batchReduceAttrs, derivedBatchRule } from './batching.js';
