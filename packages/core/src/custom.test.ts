@@ -116,6 +116,12 @@ describe('customJvp', () => {
     expect(maxDiff(vmap((v: Tensor, t: Tensor) => jvp(cube, [v], [t])[1] as Tensor)(xs, xs), mul(mul(xs, xs), 3))).toBeLessThan(1e-12);
   });
 
+  it('a rule whose tangent has the wrong shape is an error naming it', () => {
+    const bad = customJvp((v: Tensor) => exp(v), ([v]: [Tensor], [t]: [Tensor]) => [exp(v), sum(t)] as const, { name: 'badTangent' });
+    expect(() => jvp(bad, [x], [x])).toThrow(/BadRule: customJvp\(badTangent\): the rule gave a tangent of float64\[\] for output, which is float64\[3\]/);
+    expect(() => grad((v: Tensor) => sum(bad(v)))(x)).toThrow(/customJvp\(badTangent\)/);
+  });
+
   it('a non-differentiable argument gets a null tangent and no cotangent', () => {
     const scaled = customJvp(
       (v: Tensor, k: number) => mul(v, k),

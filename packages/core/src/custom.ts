@@ -254,6 +254,15 @@ export const customJvp = <F extends (...args: any[]) => any>(
       const tangents = split.rebuild(filled).map((tree, a) => (nondiff.has(a) ? null : tree));
       const r = jvpRule(split.rebuild(xs) as Parameters<F>, tangents);
       if (!Array.isArray(r) || r.length !== 2) throw new ChainruleError('BadRule', `${name}: the rule must return [output, outputTangent]`, { op: name });
+      const [outLeaves, outDef] = flatten(r[0]), [tanLeaves, tanDef] = flatten(r[1]);
+      if (treeKey(tanDef) !== treeKey(outDef)) throw new ChainruleError('BadRule', `${name}: the output tangent does not have the output's structure`, { op: name });
+      const paths = treePaths(outDef, 'output');
+      tanLeaves.forEach((tx, k) => {
+        const y = toTensor(outLeaves[k], name);
+        if (!(tx instanceof Tensor) || !shapesEqual(tx.shape, y.shape) || tx.dtype !== y.dtype) {
+          throw new ChainruleError('BadRule', `${name}: the rule gave a tangent of ${tx instanceof Tensor ? shapeText(tx) : typeof tx} for ${paths[k]}, which is ${shapeText(y)}`, { op: name });
+        }
+      });
       return r[1];
     };
     return callCustom(
