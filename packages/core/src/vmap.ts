@@ -5,7 +5,7 @@ import { right } from 'fp-ts/lib/Either.js';
 import { ChainruleError } from './errors.js';
 import { freezeTrace, type Graph, type Node } from './graph.js';
 import { applyOp, constant, defineOp, input, type BatchArgs, type Op } from './op.js';
-import { flatten, treePaths, unflatten } from './pytree.js';
+import { flatten, treePaths, unflatten, type TreeDef } from './pytree.js';
 import { shapesEqual, sizeOf } from './shape.js';
 import { Tensor, allocate, type Aval } from './tensor.js';
 import { getBackend, runKernel } from './backend.js';
@@ -142,7 +142,7 @@ const batchGraph = (graph: Graph, feeds: readonly Batched[], size: number): Batc
 };
 
 /** Traces `f` on one example of `args` (leaves flagged batched carry the batch on axis 0) and batches the graph. */
-const mapBatched = (f: (...args: any[]) => unknown, args: readonly unknown[], flags: readonly boolean[], size: number): { outDef: ReturnType<typeof flatten>[1]; outs: Batched[] } => {
+const mapBatched = (f: (...args: any[]) => unknown, args: readonly unknown[], flags: readonly boolean[], size: number): { outDef: TreeDef; outs: Batched[] } => {
   const [leaves, def] = flatten(args);
   const specs = leaves.map((x, i) => (flags[i] ? abstract((x as Tensor).shape.slice(1), (x as Tensor).dtype) : x));
   const traced = traceCall(f, unflatten<unknown[]>(def, specs), 'vmap');
