@@ -4,8 +4,8 @@ import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, withDefaults, sub, mul, exp, sum, tensor, allocate,
-  type Op, type Aval, type ShapeError, type Tensor, type FloatArray,
+  defineOp, withDefaults, sub, mul, exp, sum, tensor, allocate, reshape, batchAxis,
+  type Op, type Aval, type ShapeError, type Tensor, type FloatArray, type BatchArgs,
 } from '@chainrule/core';
 import { contiguousBlocks } from '@chainrule/core/kernels';
 import { where } from './binary.js';
@@ -31,6 +31,13 @@ const inferScan = ([x]: readonly Aval[], { axis }: { readonly axis: number }): E
 };
 
 /** outer × len × inner blocks of a scan along `axis` (a scalar is one block of length 1). */
+/** A scan of a batch: along the shifted axis; an example that is a scalar is scanned as a row of one. */
+const batchScan = <A extends { readonly axis: number }>(op: Op<A>, { inputs: [x], size, attrs }: BatchArgs<A>): Tensor => {
+  const r = x.shape.length - 1;
+  if (r > 0) return op(x, { ...attrs, axis: batchAxis(attrs.axis, r) });
+  return reshape(op(reshape(x, { shape: [size, 1] }), { ...attrs, axis: 1 }), { shape: [size] });
+};
+
 const blocks = (x: Tensor, axis: number) =>
   x.shape.length === 0 ? { outer: 1, len: 1, inner: 1 } : contiguousBlocks(x.shape, [axisOf(x.shape.length, axis)])!;
 
@@ -78,6 +85,7 @@ export const cumsum: Op<ScanAttrs> = defineOp({
   // ∂cumsum = the cumsum of g in the other direction
   vjp: ({ cotangent: g, attrs }) => [cumsum(g, { ...attrs, reverse: !attrs.reverse })],
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : cumsum(tx, attrs)),
+  batch: (args) => batchScan(cumsum, args),
   conformance: {
     cases: [
       { inputs: [[5]] },
@@ -156,6 +164,7 @@ export const cumprod: Op<{ readonly axis: number }> = defineOp({
       return sum(mul(p, expandDims(mul(before, tl), { axis: -1 })), { axis: -2 });
     });
   },
+  batch: (args) => batchScan(cumprod, args),
   conformance: {
     cases: [
       { inputs: [[4]] },
@@ -224,6 +233,7 @@ export const logcumsumexp: Op<{ readonly axis: number }> = defineOp({
     if (x.shape.length === 0) return tx;
     return alongLast(axis, [x, y, tx], (xl, yl, tl) => sum(mul(logcumsumexpWeights(xl, yl), expandDims(tl, { axis: -1 })), { axis: -2 }));
   },
+  batch: (args) => batchScan(logcumsumexp, args),
   conformance: {
     cases: [{ inputs: [[4]] }, { inputs: [[2, 3]], attrs: { axis: 1 } }, { inputs: [[3, 2]], attrs: { axis: -2 } }],
     badAttrs: [{ axis: 2 }],

@@ -723,6 +723,11 @@ export const flip: Op<FlipAttrs> = defineOp({
   // ∂flip = flip(g)
   vjp: ({ cotangent: g, attrs }) => [flip(g, attrs)],
   jvp: ({ tangents: [tx], attrs }) => (tx === null ? null : flip(tx, attrs)),
+  // The example's axes (all of them by default) shifted past the batch axis.
+  batch: ({ inputs: [x], attrs: { axis } }) => {
+    const a = flipAxes(x.shape.length - 1, axis);
+    return flip(x, { axis: (isLeft(a) ? [] : a.right).map((d) => d + 1) });
+  },
   conformance: {
     cases: [{ inputs: [[5]] }, { inputs: [[2, 3, 2]], attrs: { axis: [0, 2] } }, { inputs: [[3, 2]], attrs: { axis: -1 } }],
     badAttrs: [{ axis: 4 }, { axis: 'rows' }],
@@ -791,6 +796,9 @@ export const takeAlongAxis: Op<AlongAxisAttrs> = defineOp({
     return [scatterAddAlongAxis(g, indices, { axis: a, size: x.shape[a] }), null];
   },
   jvp: ({ inputs: [, indices], tangents: [tx], attrs }) => (tx === null ? null : takeAlongAxis(tx, indices, attrs)),
+  // x and indices share every axis but one, so both get the batch and the axis shifts.
+  batch: ({ inputs: [x, indices], batched, size, attrs: { axis }, output }) =>
+    takeAlongAxis(withBatch(x, batched[0], size), withBatch(indices, batched[1], size), { axis: batchAxis(axis, output.shape.length) }),
   conformance: {
     cases: [
       { inputs: [[2, 4], tensor([[3, 0], [1, 1]])], attrs: { axis: 1 } },
@@ -838,6 +846,8 @@ export const scatterAddAlongAxis: Op<ScatterAlongAxisAttrs> = defineOp({
   // ∂scatterAddAlongAxis = (g taken at the indices, none)
   vjp: ({ inputs: [, indices], cotangent: g, attrs: { axis } }) => [takeAlongAxis(g, indices, { axis }), null],
   jvp: ({ inputs: [, indices], tangents: [tu], attrs }) => (tu === null ? null : scatterAddAlongAxis(tu, indices, attrs)),
+  batch: ({ inputs: [u, indices], batched, size, attrs: { axis, size: n }, output }) =>
+    scatterAddAlongAxis(withBatch(u, batched[0], size), withBatch(indices, batched[1], size), { axis: batchAxis(axis, output.shape.length), size: n }),
   conformance: {
     cases: [{ inputs: [[2, 2], tensor([[2, 2], [0, 1]])], attrs: { axis: 1, size: 3 } }],
     badAttrs: [{ axis: 1 }, { axis: 1, size: -2 }],
