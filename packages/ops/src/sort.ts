@@ -2,7 +2,7 @@
 
 import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
-import { defineOp, noGradient, withDefaults, allocate, ChainruleError, type Op, type Tensor } from '@chainrule/core';
+import { defineOp, noGradient, withDefaults, allocate, ChainruleError, batchAxis, type Op, type Tensor } from '@chainrule/core';
 import { contiguousBlocks } from '@chainrule/core/kernels';
 import { slice, takeAlongAxis } from './shape.js';
 
@@ -59,6 +59,8 @@ export const argsort: Op<SortAttrs> = defineOp({
   },
   vjp: noGradient,
   differentiable: false,
+  // Each example sorts along its own axis, shifted past the batch axis.
+  batch: ({ inputs: [x], attrs }) => argsort(x, { ...attrs, axis: batchAxis(attrs.axis, x.shape.length - 1) }),
   conformance: {
     cases: [{ inputs: [[5]], distinct: 0.25 }, { inputs: [[2, 3]], attrs: { axis: 0, descending: true }, distinct: 0.25 }],
     badAttrs: [{ axis: 2 }, { descending: 'yes' }],
