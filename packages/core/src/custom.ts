@@ -201,10 +201,10 @@ const cotangentsPerInput = (name: string, what: string, perArg: unknown, diffArg
  * )
  * grad((x) => sum(log1pexp(x)))(tensor([1000])) // [1]
  */
-export const customVjp = <F extends (...args: any[]) => any>(
+export const customVjp = <F extends (...args: any[]) => any, R>(
   f: F,
-  fwd: (...args: Parameters<F>) => readonly [ReturnType<F>, unknown],
-  bwd: (residuals: any, cotangent: ReturnType<F>) => readonly unknown[],
+  fwd: (...args: Parameters<F>) => readonly [ReturnType<F>, R],
+  bwd: (residuals: R, cotangent: ReturnType<F>) => readonly unknown[],
   options: CustomOptions = {},
 ): ((...args: Parameters<F>) => ReturnType<F>) => {
   const name = nameOf('customVjp', f, options);
@@ -242,7 +242,7 @@ export const customVjp = <F extends (...args: any[]) => any>(
  */
 export const customJvp = <F extends (...args: any[]) => any>(
   f: F,
-  jvpRule: (primals: Parameters<F>, tangents: any[]) => readonly [ReturnType<F>, ReturnType<F>],
+  jvpRule: (primals: Parameters<F>, tangents: Parameters<F>) => readonly [ReturnType<F>, ReturnType<F>],
   options: CustomOptions = {},
 ): ((...args: Parameters<F>) => ReturnType<F>) => {
   const name = nameOf('customJvp', f, options);
@@ -252,7 +252,8 @@ export const customJvp = <F extends (...args: any[]) => any>(
     const tangentOut = (xs: readonly Tensor[], ts: readonly (Tensor | null)[]): unknown => {
       const filled = ts.map((tx, i) => tx ?? zeros(xs[i].shape, xs[i].dtype));
       const tangents = split.rebuild(filled).map((tree, a) => (nondiff.has(a) ? null : tree));
-      const r = jvpRule(split.rebuild(xs) as Parameters<F>, tangents);
+      // A non-differentiable argument's tangent is null (the only entry that is not the argument's type).
+      const r = jvpRule(split.rebuild(xs) as Parameters<F>, tangents as Parameters<F>);
       if (!Array.isArray(r) || r.length !== 2) throw new ChainruleError('BadRule', `${name}: the rule must return [output, outputTangent]`, { op: name });
       const [outLeaves, outDef] = flatten(r[0]), [tanLeaves, tanDef] = flatten(r[1]);
       if (treeKey(tanDef) !== treeKey(outDef)) throw new ChainruleError('BadRule', `${name}: the output tangent does not have the output's structure`, { op: name });

@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const page = readFileSync(new URL('../../../docs/transforms.md', import.meta.url), 'utf8');
 const examples = [...page.matchAll(/```ts\n([\s\S]*?)```\n\nIt prints:\n\n```text\n([\s\S]*?)```/g)].map((m) => ({ code: m[1], out: m[2].trim() }));
@@ -16,11 +17,12 @@ describe('docs/transforms.md', () => {
 
   examples.forEach(({ code, out }, k) => {
     it(`example ${k + 1} prints what the page says`, () => {
-      // Run from inside this package so that the @chainrule packages resolve.
+      // Types stripped; run from inside this package so that the @chainrule packages resolve.
+      const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
       const file = fileURLToPath(new URL(`../transforms-example-${k}.tmp.mjs`, import.meta.url));
-      writeFileSync(file, code);
+      writeFileSync(file, js);
       try {
-        expect(execFileSync(process.execPath, [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()).toBe(out);
+        expect(execFileSync(process.execPath, [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()).toBe(out);
       } finally {
         rmSync(file, { force: true });
       }
