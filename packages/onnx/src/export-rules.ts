@@ -195,6 +195,14 @@ export const exportRules: Readonly<Record<string, ExportRule>> = {
     const { perm } = node.attrs as { perm?: readonly number[] };
     return transpose(e, x, perm ?? xn.shape.map((_, i) => xn.shape.length - 1 - i));
   },
+  // moveAxis = Transpose by the permutation that moves one axis and keeps the others in order.
+  'core.moveAxis': (e, [x], node, [xn]) => {
+    const { source, destination } = node.attrs as { source: number; destination: number };
+    const r = xn.shape.length, s = source < 0 ? source + r : source, d = destination < 0 ? destination + r : destination;
+    const perm = xn.shape.map((_, i) => i).filter((i) => i !== s);
+    perm.splice(d, 0, s);
+    return transpose(e, x, perm);
+  },
   'ops.concat': (e, xs, node) => {
     const { axis = 0 } = node.attrs as { axis?: number };
     return e.node('Concat', xs, [attr.int('axis', axis < 0 ? axis + node.shape.length : axis)]);

@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   abstract, evaluate, trace, key, uniform, tensor, add, sub, mul, div, neg, exp, log, sigmoid, cast, stopGradient, sum, reshape, broadcastTo, matmul,
-  softmax, logSoftmax, softmaxCrossEntropy, oneHot, type Tensor, type DType,
+  softmax, logSoftmax, softmaxCrossEntropy, oneHot, moveAxis, type Tensor, type DType,
 } from '@chainrule/core';
 import * as ops from '@chainrule/ops';
 import { exportGraph, exportRules, importOnnx } from '../src/index.js';
@@ -36,6 +36,8 @@ const cases: readonly Case[] = [
   { op: 'core.stopGradient', f: stopGradient, shapes: [[3]] },
   { op: 'core.sum', f: (x) => sum(x, { axis: [0, 2] }), shapes: [[2, 3, 4]] },
   { op: 'core.sum', f: (x) => sum(x), shapes: [[2, 3]] },
+  { op: 'core.moveAxis', f: (x) => moveAxis(x, { source: 0, destination: -1 }), shapes: [[2, 3, 4]] },
+  { op: 'core.moveAxis', f: (x) => moveAxis(x, { source: -1, destination: 1 }), shapes: [[2, 3, 4]] },
   { op: 'core.sum', f: (x) => sum(x, { axis: -1, keepDims: true }), shapes: [[2, 3]] },
   { op: 'core.sum', f: (x) => sum(x, { axis: [] }), shapes: [[2, 3]] },
   { op: 'core.reshape', f: (x) => reshape(x, { shape: [3, -1] }), shapes: [[2, 3, 2]] },
