@@ -50,7 +50,7 @@ const rowMean = (tangent: Tensor, x: Aval): Tensor => mul(sum(tangent, { axis: -
 export const sigmoidCrossEntropy: Op<{}> = defineOp({
   name: 'ops.sigmoidCrossEntropy',
   conformance: { cases: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[4], [4]] }] },
-  kind: 'broadcast',
+  kind: 'opaque',
   attrs: noAttrs,
   arity: 2,
   infer: inferPerExample,
@@ -107,7 +107,7 @@ const bceSlopeT = (q: Tensor): Tensor => sub(log(sub(1, q)), log(q));
 export const binaryCrossEntropy: Op<BinaryCrossEntropyAttrs> = defineOp({
   name: 'ops.binaryCrossEntropy',
   conformance: { cases: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[4], [4]], attrs: { epsilon: 0.01 } }], badAttrs: [{ epsilon: 0.7 }] },
-  kind: 'broadcast',
+  kind: 'opaque',
   attrs: t.partial({
     epsilon: t.refinement(t.number, (e) => e > 0 && e < 0.5, 'epsilon in (0, 0.5)'),
   }),
@@ -211,7 +211,7 @@ export const huber: Op<HuberAttrs> = defineOp({
     ],
     badAttrs: [{ delta: -1 }, { delta: 'one' }],
   },
-  kind: 'broadcast',
+  kind: 'opaque',
   attrs: withDefaults({ delta: t.refinement(t.number, (d) => d > 0 && Number.isFinite(d), 'positive finite number') }, { delta: 1 }),
   arity: 2,
   infer: inferPerExample,
