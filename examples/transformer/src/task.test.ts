@@ -1,7 +1,7 @@
 // Tests of the reversal task's batches: the sequence layout, the shift by one and the mask over the answer.
 
 import { describe, expect, it } from 'vitest';
-import { key } from '@chainrule/core';
+import { key } from 'chainrule';
 import { reversalBatch, separator, stepKey } from './task.js';
 
 describe('reversalBatch', () => {

@@ -1,6 +1,6 @@
 // The sequence task: reverse a string of digits. Examples are drawn from a seed, so every run sees the same data.
 
-import { foldIn, tensor, uniformArray, type PRNGKey, type Tensor } from '@chainrule/core';
+import { foldIn, tensor, uniformArray, type PRNGKey, type Tensor } from 'chainrule';
 
 /** Tokens 0–9 are digits; token 10 is '=', the separator between a string and its reverse. */
 export const separator = 10;

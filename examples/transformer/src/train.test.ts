@@ -1,7 +1,7 @@
 // A short, seeded training run of the reversal transformer: the loss falls below a stated value and greedy decoding reverses held-out strings.
 
 import { describe, expect, it } from 'vitest';
-import { key } from '@chainrule/core';
+import { key } from 'chainrule';
 import { greedyReverse, reversalModel, trainReversal } from './train.js';
 
 describe('trainReversal', () => {

@@ -1,9 +1,9 @@
 // Trains a small causal transformer on digit-string reversal: a jitted loss-and-gradient step, Adam, loss and accuracy per epoch, greedy samples.
 
-import { argmax } from '@chainrule/ops';
-import { div, jit, key, mul, softmaxCrossEntropy, sum, tensor, valueAndGrad, type Tensor } from '@chainrule/core';
-import { dense, embedding, layerNorm, positionalEmbedding, sequential, timeDistributed, transformerBlock, type Model, type Params } from '@chainrule/nn';
-import { adam, applyUpdates } from '@chainrule/optim';
+import {
+  adam, applyUpdates, argmax, dense, div, embedding, jit, key, layerNorm, mul, positionalEmbedding, sequential, softmaxCrossEntropy, sum, tensor,
+  timeDistributed, transformerBlock, valueAndGrad, type Model, type Params, type Tensor,
+} from 'chainrule';
 import { reversalBatch, separator, stepKey, vocabSize } from './task.js';
 
 /** Options of {@link trainReversal}; every field has a default that trains in seconds. */
