@@ -66,7 +66,12 @@ const attend = (p: AttentionParams, x: Tensor, heads: number, causal: boolean, l
   return affine(p.output, merged);
 };
 
-/** Options of {@link multiHeadAttention}. */
+/**
+ * Options of {@link multiHeadAttention}.
+ *
+ * @example
+ * multiHeadAttention({ heads: 4, causal: true })
+ */
 export interface MultiHeadAttentionOptions {
   /** Number of heads; the input's dim must be divisible by it. */
   readonly heads: number;
@@ -107,7 +112,12 @@ export const attentionFromSpec = (spec: MultiHeadAttentionSpec): Layer<MultiHead
   return layer;
 };
 
-/** Options of {@link transformerBlock}. */
+/**
+ * Options of {@link transformerBlock}.
+ *
+ * @example
+ * transformerBlock({ heads: 4, mlpDim: 128, causal: true, dropout: 0.1 })
+ */
 export interface TransformerBlockOptions {
   readonly heads: number;
   /** Width of the MLP's hidden layer (4·dim is usual). */

@@ -46,7 +46,12 @@ export interface Layer<S extends LayerSpec = LayerSpec> {
  */
 export type State = Params;
 
-/** The mode of a {@link callLayer}: train or eval, and the randomness train mode may need. */
+/**
+ * The mode of a {@link callLayer}: train or eval, and the randomness train mode may need.
+ *
+ * @example
+ * const options: CallOptions = { training: true, key: foldIn(key(0), step) }
+ */
 export interface CallOptions {
   /** Train mode (default false: eval). batchNorm uses batch statistics and updates its running ones; dropout drops. */
   readonly training?: boolean;
@@ -54,7 +59,12 @@ export interface CallOptions {
   readonly key?: PRNGKey;
 }
 
-/** What {@link callLayer} returns: the output and the layer's next state. */
+/**
+ * What {@link callLayer} returns: the output and the layer's next state.
+ *
+ * @example
+ * const { y, state: next }: CallResult = callLayer(layer, params, state, x, { training: true })
+ */
 export interface CallResult {
   readonly y: Tensor;
   readonly state: State;

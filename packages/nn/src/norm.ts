@@ -41,7 +41,12 @@ const checkEpsilon = (layer: string, epsilon: number): void => {
   if (!(Number.isFinite(epsilon) && epsilon > 0)) throw new ChainruleError('BadArgument', `${layer}: epsilon must be a positive number, got ${epsilon}`);
 };
 
-/** Options of {@link layerNorm}. */
+/**
+ * Options of {@link layerNorm}.
+ *
+ * @example
+ * layerNorm({ epsilon: 1e-6 })
+ */
 export interface LayerNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
   readonly epsilon?: number;
@@ -82,7 +87,12 @@ export const layerNormFromSpec = (spec: LayerNormSpec): Layer<LayerNormSpec> => 
   return layer;
 };
 
-/** Options of {@link batchNorm}. */
+/**
+ * Options of {@link batchNorm}.
+ *
+ * @example
+ * batchNorm({ momentum: 0.99, epsilon: 1e-3 })
+ */
 export interface BatchNormOptions {
   /** Weight of the old running statistics in each train-mode update, in [0, 1) (default 0.9). */
   readonly momentum?: number;

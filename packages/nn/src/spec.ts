@@ -59,13 +59,23 @@ export interface ActivationSpec {
   readonly activation: ActivationName;
 }
 
-/** Layer normalisation over the last axis, with a learned scale `gamma` and shift `beta`. */
+/**
+ * Layer normalisation over the last axis, with a learned scale `gamma` and shift `beta`.
+ *
+ * @example
+ * { type: 'layerNorm', epsilon: 1e-5 }
+ */
 export interface LayerNormSpec {
   readonly type: 'layerNorm';
   readonly epsilon: number;
 }
 
-/** Batch normalisation per channel (the last axis), with running statistics kept as state. */
+/**
+ * Batch normalisation per channel (the last axis), with running statistics kept as state.
+ *
+ * @example
+ * { type: 'batchNorm', momentum: 0.9, epsilon: 1e-5 }
+ */
 export interface BatchNormSpec {
   readonly type: 'batchNorm';
   /** Weight of the old running statistics in each update, in [0, 1). */
@@ -73,43 +83,78 @@ export interface BatchNormSpec {
   readonly epsilon: number;
 }
 
-/** A lookup table of `dim`-wide vectors for token ids in [0, vocabSize). */
+/**
+ * A lookup table of `dim`-wide vectors for token ids in [0, vocabSize).
+ *
+ * @example
+ * { type: 'embedding', vocabSize: 11, dim: 32 }
+ */
 export interface EmbeddingSpec {
   readonly type: 'embedding';
   readonly vocabSize: number;
   readonly dim: number;
 }
 
-/** A learned vector per position, added to a `[length, dim]` input. */
+/**
+ * A learned vector per position, added to a `[length, dim]` input.
+ *
+ * @example
+ * { type: 'positionalEmbedding' }
+ */
 export interface PositionalEmbeddingSpec {
   readonly type: 'positionalEmbedding';
 }
 
-/** Inverted dropout in train mode (keyed), the identity in eval mode. */
+/**
+ * Inverted dropout in train mode (keyed), the identity in eval mode.
+ *
+ * @example
+ * { type: 'dropout', rate: 0.1 }
+ */
 export interface DropoutSpec {
   readonly type: 'dropout';
   readonly rate: number;
 }
 
-/** Layers applied one after another, as one layer. */
+/**
+ * Layers applied one after another, as one layer.
+ *
+ * @example
+ * { type: 'serial', layers: [{ type: 'layerNorm', epsilon: 1e-5 }, { type: 'dropout', rate: 0.1 }] }
+ */
 export interface SerialSpec {
   readonly type: 'serial';
   readonly layers: readonly LayerSpec[];
 }
 
-/** `x + layer(x)`. */
+/**
+ * `x + layer(x)`.
+ *
+ * @example
+ * { type: 'residual', layer: { type: 'multiHeadAttention', heads: 2, causal: true } }
+ */
 export interface ResidualSpec {
   readonly type: 'residual';
   readonly layer: LayerSpec;
 }
 
-/** A layer applied to each position of a `[length, ...]` input separately. */
+/**
+ * A layer applied to each position of a `[length, ...]` input separately.
+ *
+ * @example
+ * { type: 'timeDistributed', layer: { type: 'dense', units: 11, useBias: true, kernelInit: 'glorotUniform' } }
+ */
 export interface TimeDistributedSpec {
   readonly type: 'timeDistributed';
   readonly layer: LayerSpec;
 }
 
-/** Multi-head scaled dot-product self-attention over a `[length, dim]` input. */
+/**
+ * Multi-head scaled dot-product self-attention over a `[length, dim]` input.
+ *
+ * @example
+ * { type: 'multiHeadAttention', heads: 4, causal: false }
+ */
 export interface MultiHeadAttentionSpec {
   readonly type: 'multiHeadAttention';
   readonly heads: number;
@@ -117,7 +162,12 @@ export interface MultiHeadAttentionSpec {
   readonly causal: boolean;
 }
 
-/** A pre-norm transformer block: `x + MHA(LN(x))`, then `x + MLP(LN(x))`. */
+/**
+ * A pre-norm transformer block: `x + MHA(LN(x))`, then `x + MLP(LN(x))`.
+ *
+ * @example
+ * { type: 'transformerBlock', heads: 2, mlpDim: 128, causal: true, dropout: 0, epsilon: 1e-5 }
+ */
 export interface TransformerBlockSpec {
   readonly type: 'transformerBlock';
   readonly heads: number;
