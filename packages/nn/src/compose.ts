@@ -18,6 +18,26 @@ export const chainShapes = (inputShape: Shape, layers: readonly Layer[]): Either
 };
 
 /**
+ * Calls layers one after another, each with its own entry of `params` and `state` and its
+ * own key split from `options.key`; returns the last output and the array of next states.
+ * `where` names the caller in errors.
+ *
+ * @internal shared by serial and the model
+ */
+export const callInOrder = (where: string, layers: readonly Layer[], params: Params, state: State, x: Tensor, options: CallOptions): CallResult => {
+  const ps = entriesOf(where, 'params', params, layers.length), ss = entriesOf(where, 'state', state, layers.length);
+  const keys = splitKey(options.key, layers.length);
+  let y = x;
+  const next: State[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    const r = callLayer(layers[i], ps[i], ss[i], y, { ...options, key: keys[i] });
+    y = r.y;
+    next.push(r.state);
+  }
+  return { y, state: next };
+};
+
+/**
  * Layers applied one after another, as one layer (so it nests in {@link residual} or another
  * serial). Params and state are arrays with one entry per layer; in a call the key is split
  * among the layers.
@@ -31,18 +51,6 @@ export const serial = (layers: readonly Layer[]): Layer<SerialSpec> => {
     mustFit(layer, inputShape);
     const r = chainShapes(inputShape, layers);
     return isLeft(r) ? [] : r.right;
-  };
-  const call = (params: Params, state: State, x: Tensor, options: CallOptions): CallResult => {
-    const ps = entriesOf('serial layer', 'params', params, layers.length), ss = entriesOf('serial layer', 'state', state, layers.length);
-    const keys = splitKey(options.key, layers.length);
-    let y = x;
-    const next: State[] = [];
-    for (let i = 0; i < layers.length; i++) {
-      const r = callLayer(layers[i], ps[i], ss[i], y, { ...options, key: keys[i] });
-      y = r.y;
-      next.push(r.state);
-    }
-    return { y, state: next };
   };
   const layer: Layer<SerialSpec> = {
     spec: { type: 'serial', layers: layers.map((l) => l.spec) },
@@ -67,7 +75,7 @@ export const serial = (layers: readonly Layer[]): Layer<SerialSpec> => {
       const ps = entriesOf('serial layer', 'params', params, layers.length);
       return layers.reduce((y, l, i) => l.apply(ps[i], y), x);
     },
-    call,
+    call: (params, state, x, options) => callInOrder('serial layer', layers, params, state, x, options),
   };
   return layer;
 };

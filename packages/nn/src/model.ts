@@ -3,13 +3,13 @@
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { ChainruleError, formatErrors, split, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
-import { activation, callLayer, dense, denseFromSpec, entriesOf, flatten, initLayerState, splitKey, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
+import { activation, callLayer, dense, denseFromSpec, entriesOf, flatten, initLayerState, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
 import { batchNormFromSpec, layerNormFromSpec } from './norm.js';
 import { embeddingFromSpec, positionalEmbedding } from './embedding.js';
 import { dropout } from './dropout.js';
 import { attentionFromSpec, transformerBlockFromSpec } from './attention.js';
 import { conv2d, conv2dFromSpec, maxPool2d, pool2dFromSpec } from './conv.js';
-import { chainShapes, residual, serial, timeDistributed } from './compose.js';
+import { callInOrder, chainShapes, residual, serial, timeDistributed } from './compose.js';
 import type { InitializerName } from './init.js';
 import { checkParams, type ParamShapes, type Params } from './params.js';
 import { modelSpecCodec, type ActivationName, type LayerSpec, type ModelSpec } from './spec.js';
@@ -83,16 +83,7 @@ const makeModel = (inputShape: Shape, layers: readonly Layer[], dtype: DType, sh
     initState: () => layers.map((l, i) => initLayerState(l, shapes[i], dtype)),
     call: (params: Params, state: State, x: Tensor, options: CallOptions = {}) => {
       expectInput(x);
-      const ps = entriesOf('model', 'params', params, layers.length), ss = entriesOf('model', 'state', state, layers.length);
-      const keys = splitKey(options.key, layers.length);
-      let y = x;
-      const next: State[] = [];
-      for (let i = 0; i < layers.length; i++) {
-        const r = callLayer(layers[i], ps[i], ss[i], y, { ...options, key: keys[i] });
-        y = r.y;
-        next.push(r.state);
-      }
-      return { y, state: next };
+      return callInOrder('model', layers, params, state, x, options);
     },
   });
 };
