@@ -10,7 +10,8 @@ import type { EmbeddingSpec, PositionalEmbeddingSpec } from './spec.js';
  * A lookup table: token ids (float tensors holding integers in [0, vocabSize)) become
  * `dim`-wide vectors, `[batch, ...ids] → [batch, ...ids, dim]`. Params `{ weight: [vocabSize, dim] }`
  * drawn from N(0, 1/dim). The gradient reaches only the rows that were looked up (summed
- * where an id repeats); an id out of range throws, naming it.
+ * where an id repeats). The lookup is `gather` along axis 0, so an id outside
+ * [−vocabSize, vocabSize) or not an integer throws, naming it (negative ids count from the end).
  *
  * @example
  * const emb = embedding(11, 32)
