@@ -17,7 +17,7 @@ const renamed: Record<string, Record<string, string>> = {
   ops: { split: 'splitTensor' },
   train: { evaluate: 'evaluateModel', take: 'takeExamples' },
 };
-const viaLayers: Record<string, readonly string[]> = { nn: ['flatten', 'conv2d', 'maxPool2d', 'avgPool2d'] };
+const viaLayers: Record<string, readonly string[]> = { nn: ['flatten', 'conv2d', 'maxPool2d', 'avgPool2d', 'dropout'] };
 
 describe('chainrule', () => {
   const all = chainrule as Record<string, unknown>;
@@ -37,6 +37,7 @@ describe('chainrule', () => {
     expect(chainrule.flatten).toBe(core.flatten);
     expect(chainrule.take).toBe(ops.take);
     expect(chainrule.conv2d).toBe(ops.conv2d);
+    expect(chainrule.dropout).toBe(ops.dropout);
     expect(chainrule.split(chainrule.key(0))).toHaveLength(2);
     expect(chainrule.splitTensor(chainrule.tensor([1, 2, 3, 4]), { numOrSizes: 2 }).map((t) => t.shape)).toEqual([[2], [2]]);
   });

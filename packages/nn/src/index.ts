@@ -8,8 +8,18 @@ export {
 export {
   activationNameCodec, layerSpecCodec, modelSpecCodec,
   type ActivationName, type LayerSpec, type ModelSpec, type DenseSpec, type Conv2dSpec, type Pool2dSpec, type FlattenSpec, type ActivationSpec,
+  type LayerNormSpec, type BatchNormSpec, type EmbeddingSpec, type PositionalEmbeddingSpec, type DropoutSpec,
+  type SerialSpec, type ResidualSpec, type TimeDistributedSpec, type MultiHeadAttentionSpec, type TransformerBlockSpec,
 } from './spec.js';
-export { dense, flatten, activation, type Layer, type DenseOptions } from './layer.js';
+export {
+  dense, flatten, activation, callLayer, initLayerState,
+  type Layer, type DenseOptions, type State, type CallOptions, type CallResult,
+} from './layer.js';
+export { layerNorm, batchNorm, type LayerNormOptions, type BatchNormOptions } from './norm.js';
+export { embedding, positionalEmbedding } from './embedding.js';
+export { dropout } from './dropout.js';
+export { serial, residual, timeDistributed } from './compose.js';
+export { multiHeadAttention, transformerBlock, type MultiHeadAttentionOptions, type TransformerBlockOptions } from './attention.js';
 export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type Pool2dOptions } from './conv.js';
 export * as layers from './layers.js';
 export {

@@ -28,7 +28,85 @@ export interface Layer<S extends LayerSpec = LayerSpec> {
   readonly init: (key: PRNGKey, inputShape: Shape, dtype?: DType) => Params;
   /** The layer's output for a batch. Pure: built from ops, so it traces and differentiates. */
   readonly apply: (params: Params, x: Tensor) => Tensor;
+  /** The initial state of a layer that keeps one (batchNorm's running statistics); absent: no state (`{}`). */
+  readonly initState?: (inputShape: Shape, dtype: DType) => State;
+  /**
+   * The full call of a layer with state or a train mode: params, state, a batch and the
+   * mode in, the output and the next state out. Absent: `apply`, state unchanged.
+   */
+  readonly call?: (params: Params, state: State, x: Tensor, options: CallOptions) => CallResult;
 }
+
+/**
+ * A layer's state: a pytree of tensors like {@link Params} (`{}` when there is none). It is
+ * not trained by gradients; a call returns the next state and the caller keeps it.
+ *
+ * @example
+ * const s: State = { mean: zeros([8]), variance: ones([8]) } // batchNorm(8 channels)
+ */
+export type State = Params;
+
+/**
+ * The mode of a {@link callLayer}: train or eval, and the randomness train mode may need.
+ *
+ * @example
+ * const options: CallOptions = { training: true, key: foldIn(key(0), step) }
+ */
+export interface CallOptions {
+  /** Train mode (default false: eval). batchNorm uses batch statistics and updates its running ones; dropout drops. */
+  readonly training?: boolean;
+  /** PRNG key of the call; dropout in train mode needs one. Composite layers split it among their parts. */
+  readonly key?: PRNGKey;
+}
+
+/**
+ * What {@link callLayer} returns: the output and the layer's next state.
+ *
+ * @example
+ * const { y, state: next }: CallResult = callLayer(layer, params, state, x, { training: true })
+ */
+export interface CallResult {
+  readonly y: Tensor;
+  readonly state: State;
+}
+
+/**
+ * The initial state of a layer for a per-example input shape: `{}` for layers without state.
+ *
+ * @example
+ * initLayerState(batchNorm(), [4])  // { mean: zeros([4]), variance: ones([4]) }
+ * initLayerState(dense(3), [4])     // {}
+ */
+export const initLayerState = (layer: Layer, inputShape: Shape, dtype: DType = 'float32'): State =>
+  layer.initState === undefined ? {} : layer.initState(inputShape, dtype);
+
+/**
+ * Calls a layer with its state and mode: `layer.call` where it has one, else `apply` with
+ * the state passed through. Pure, so it traces and differentiates (the state may be
+ * returned as `grad`'s aux).
+ *
+ * @example
+ * const bn = batchNorm()
+ * const { y, state } = callLayer(bn, params, initLayerState(bn, [4]), x, { training: true })
+ * callLayer(dropout(0.1), {}, {}, x, { training: true, key: key(1) }).y
+ */
+export const callLayer = (layer: Layer, params: Params, state: State, x: Tensor, options: CallOptions = {}): CallResult =>
+  layer.call === undefined ? { y: layer.apply(params, x), state } : layer.call(params, state, x, options);
+
+/** Splits an optional key into n keys (undefined stays undefined), for composite layers. */
+export const splitKey = (k: PRNGKey | undefined, n: number): readonly (PRNGKey | undefined)[] =>
+  k === undefined ? Array.from({ length: n }, () => undefined) : split(k, Math.max(1, n));
+
+/** The per-layer entries of a composite's params or state; throws naming the composite (`where`) otherwise. */
+export const entriesOf = (where: string, what: string, value: unknown, n: number): readonly Params[] => {
+  if (!Array.isArray(value) || value.length !== n) {
+    throw new ChainruleError('BadArgument', `${where}: ${what} must be an array of ${n} entries (one per layer), got ${Array.isArray(value) ? value.length : typeof value}`);
+  }
+  return value as readonly Params[];
+};
+
+/** Text of a shape for messages: `[2, 3]`. */
+export const shapeText = (shape: Shape): string => `[${shape.join(', ')}]`;
 
 /** Throws the programmer error for a shape that does not fit a layer. */
 export const mustFit = (layer: Layer, inputShape: Shape): Shape => {

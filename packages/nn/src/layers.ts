@@ -2,3 +2,8 @@
 
 export { dense, flatten, activation } from './layer.js';
 export { conv2d, maxPool2d, avgPool2d } from './conv.js';
+export { layerNorm, batchNorm } from './norm.js';
+export { embedding, positionalEmbedding } from './embedding.js';
+export { dropout } from './dropout.js';
+export { serial, residual, timeDistributed } from './compose.js';
+export { multiHeadAttention, transformerBlock } from './attention.js';

@@ -2,8 +2,12 @@
 
 import { describe, it, expect } from 'vitest';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { key, uniform, zeros, type Tensor } from '@chainrule/core';
-import { activation, dense, flatten } from './layer.js';
+import { foldIn, key, mul, softmaxCrossEntropy, sub, tensor, treeMap, uniform, valueAndGrad, zeros, type Tensor } from '@chainrule/core';
+import { mean } from '@chainrule/ops';
+import { activation, dense, flatten, type State } from './layer.js';
+import { batchNorm } from './norm.js';
+import { dropout } from './dropout.js';
+import type { Params } from './params.js';
 import { conv2d } from './conv.js';
 import { buildModel, checkModelParams, cnn, mlp, modelCodec, sequential } from './model.js';
 import { countParams } from './params.js';
@@ -85,5 +89,43 @@ describe('model specs', () => {
   it('sequential throws on layers that do not chain', () => {
     expect(() => sequential({ inputShape: [4, 4, 1], layers: [dense(2)] })).toThrow(/layers\[0\] \(dense\)/);
     expect(sequential({ inputShape: [4, 4, 1], layers: [flatten(), dense(2), activation('relu')] }).outputShape).toEqual([2]);
+  });
+});
+
+describe('models with state and a train mode', () => {
+  const model = sequential({ inputShape: [3], layers: [dense(6), batchNorm(), activation('relu'), dropout(0.2), dense(2)] });
+  it('initState has one entry per layer, batchNorm running statistics among them', () => {
+    const s = model.initState() as Record<string, Tensor>[];
+    expect(s).toHaveLength(5);
+    expect(Object.keys(s[1])).toEqual(['mean', 'variance']);
+    expect(s.filter((e) => Object.keys(e).length === 0)).toHaveLength(4);
+  });
+  it('a train step: valueAndGrad with hasAux returns the loss, the next state and gradients, and the loss falls', () => {
+    let params = model.init(key(0));
+    let state = model.initState();
+    const x = uniform(key(1), [16, 3], { min: -1, max: 1 });
+    const y = tensor(Array.from({ length: 16 }, (_, i) => (x.data[i * 3] > 0 ? 1 : 0)));
+    const losses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const k = foldIn(key(2), i);
+      const lossOf = (p: Params): [Tensor, State] => {
+        const r = model.call(p, state, x, { training: true, key: k });
+        return [mean(softmaxCrossEntropy(r.y, y)), r.state];
+      };
+      const [[loss, next], grads] = valueAndGrad(lossOf, { hasAux: true })(params);
+      losses.push((loss as Tensor).item());
+      params = treeMap((p, g) => sub(p, mul(g, 0.3)), params, grads);
+      state = next as State;
+    }
+    expect(losses[losses.length - 1]).toBeLessThan(0.6 * losses[0]);
+    const running = (state as Record<string, Tensor>[])[1].mean;
+    expect(Array.from(running.data).some((v) => Math.abs(v) > 1e-3)).toBe(true);
+    // eval mode: running statistics, no dropout, the same answer twice
+    const a = model.call(params, state, x).y, b = model.call(params, state, x, { key: key(9) }).y;
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+  });
+  it('apply throws for batchNorm (it needs its state), call checks the state', () => {
+    expect(() => model.apply(model.init(key(0)), zeros([2, 3]))).toThrow(/batchNorm layer: keeps running statistics as state/);
+    expect(() => model.call(model.init(key(0)), [], zeros([2, 3]))).toThrow(/model: state must be an array of 5 entries/);
   });
 });

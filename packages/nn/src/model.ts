@@ -3,8 +3,13 @@
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { ChainruleError, formatErrors, split, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
-import { activation, dense, denseFromSpec, flatten, type Layer } from './layer.js';
+import { activation, callLayer, dense, denseFromSpec, entriesOf, flatten, initLayerState, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
+import { batchNormFromSpec, layerNormFromSpec } from './norm.js';
+import { embeddingFromSpec, positionalEmbedding } from './embedding.js';
+import { dropout } from './dropout.js';
+import { attentionFromSpec, transformerBlockFromSpec } from './attention.js';
 import { conv2d, conv2dFromSpec, maxPool2d, pool2dFromSpec } from './conv.js';
+import { callInOrder, chainShapes, residual, serial, timeDistributed } from './compose.js';
 import type { InitializerName } from './init.js';
 import { checkParams, type ParamShapes, type Params } from './params.js';
 import { modelSpecCodec, type ActivationName, type LayerSpec, type ModelSpec } from './spec.js';
@@ -34,6 +39,10 @@ export interface Model {
   readonly init: (key: PRNGKey) => Params;
   /** The model's output for a batch `[batch, ...inputShape]`. Pure, built from ops. */
   readonly apply: (params: Params, x: Tensor) => Tensor;
+  /** The initial state: one entry per layer (`{}` for layers without state, batchNorm's running statistics). */
+  readonly initState: () => State;
+  /** The full call with state and mode (train/eval, PRNG key split among the layers); see {@link callLayer}. */
+  readonly call: (params: Params, state: State, x: Tensor, options?: CallOptions) => CallResult;
 }
 
 /** Options of {@link sequential}. */
@@ -44,17 +53,6 @@ export interface SequentialOptions {
   /** dtype of the params (default 'float32'; 'float64' for gradient checks). */
   readonly dtype?: DType;
 }
-
-/** Per-example shapes through the layers, or the first layer that does not fit. */
-const chainShapes = (inputShape: Shape, layers: readonly Layer[]): Either<string, Shape[]> => {
-  const shapes: Shape[] = [inputShape];
-  for (let i = 0; i < layers.length; i++) {
-    const out = layers[i].outputShape(shapes[i]);
-    if (isLeft(out)) return left(`layers[${i}] (${layers[i].spec.type}): ${out.left}`);
-    shapes.push(out.right);
-  }
-  return right(shapes);
-};
 
 const makeModel = (inputShape: Shape, layers: readonly Layer[], dtype: DType, shapes: readonly Shape[]): Model => {
   const spec: ModelSpec = { inputShape: [...inputShape], dtype, layers: layers.map((l) => l.spec) };
@@ -77,12 +75,15 @@ const makeModel = (inputShape: Shape, layers: readonly Layer[], dtype: DType, sh
     },
     apply: (params: Params, x: Tensor) => {
       expectInput(x);
-      if (!Array.isArray(params) || params.length !== layers.length) {
-        throw new ChainruleError('BadArgument', `model: params must be an array of ${layers.length} entries (one per layer), got ${Array.isArray(params) ? params.length : typeof params}`);
-      }
+      const ps = entriesOf('model', 'params', params, layers.length);
       let y = x;
-      for (let i = 0; i < layers.length; i++) y = layers[i].apply(params[i], y);
+      for (let i = 0; i < layers.length; i++) y = layers[i].apply(ps[i], y);
       return y;
+    },
+    initState: () => layers.map((l, i) => initLayerState(l, shapes[i], dtype)),
+    call: (params: Params, state: State, x: Tensor, options: CallOptions = {}) => {
+      expectInput(x);
+      return callInOrder('model', layers, params, state, x, options);
     },
   });
 };
@@ -193,6 +194,26 @@ export const layerFromSpec = (spec: LayerSpec): Layer => {
       return flatten();
     case 'activation':
       return activation(spec.activation);
+    case 'layerNorm':
+      return layerNormFromSpec(spec);
+    case 'batchNorm':
+      return batchNormFromSpec(spec);
+    case 'embedding':
+      return embeddingFromSpec(spec);
+    case 'positionalEmbedding':
+      return positionalEmbedding();
+    case 'dropout':
+      return dropout(spec.rate);
+    case 'serial':
+      return serial(spec.layers.map(layerFromSpec));
+    case 'residual':
+      return residual(layerFromSpec(spec.layer));
+    case 'timeDistributed':
+      return timeDistributed(layerFromSpec(spec.layer));
+    case 'multiHeadAttention':
+      return attentionFromSpec(spec);
+    case 'transformerBlock':
+      return transformerBlockFromSpec(spec);
   }
 };
 

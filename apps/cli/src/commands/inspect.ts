@@ -54,6 +54,23 @@ const layerText = (l: LayerSpec): string => {
       return 'flatten';
     case 'activation':
       return l.activation;
+    case 'layerNorm':
+    case 'batchNorm':
+    case 'positionalEmbedding':
+      return l.type;
+    case 'embedding':
+      return `embedding ${l.vocabSize}×${l.dim}`;
+    case 'dropout':
+      return `dropout ${l.rate}`;
+    case 'serial':
+      return `serial [${l.layers.map(layerText).join(', ')}]`;
+    case 'residual':
+    case 'timeDistributed':
+      return `${l.type}(${layerText(l.layer)})`;
+    case 'multiHeadAttention':
+      return `multiHeadAttention ${l.heads} heads${l.causal ? ', causal' : ''}`;
+    case 'transformerBlock':
+      return `transformerBlock ${l.heads} heads, mlp ${l.mlpDim}${l.causal ? ', causal' : ''}`;
   }
 };
 
