@@ -2,9 +2,9 @@
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { ChainruleError, add, matmul, mul, reshape, softmax, split, tensor, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
-import { dropout as dropoutOp, gelu, keyTensor, transpose } from '@chainrule/ops';
+import { dropout as dropoutOp, gelu, transpose } from '@chainrule/ops';
 import { glorotUniform, zerosInit } from './init.js';
-import { mustFit, shapeText, type Layer } from './layer.js';
+import { keyInput, mustFit, shapeText, splitLayerKey, type Layer, type LayerKey } from './layer.js';
 import { layerNormFromSpec } from './norm.js';
 import type { ParamShapes, Params } from './params.js';
 import type { MultiHeadAttentionSpec, TransformerBlockSpec } from './spec.js';
@@ -169,10 +169,10 @@ export const transformerBlockFromSpec = (spec: TransformerBlockSpec): Layer<Tran
   if (!(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw new ChainruleError('BadArgument', `transformerBlock: dropout must be in [0, 1), got ${rate}`);
   const norm = layerNormFromSpec({ type: 'layerNorm', epsilon: spec.epsilon });
   const attention = attentionFromSpec({ type: 'multiHeadAttention', heads, causal });
-  const run = (params: Params, x: Tensor, k: PRNGKey | undefined): Tensor => {
+  const run = (params: Params, x: Tensor, k: LayerKey | undefined): Tensor => {
     const p = params as unknown as BlockParams;
-    const [k1, k2] = k === undefined ? [undefined, undefined] : split(k, 2);
-    const drop = (t: Tensor, dk: PRNGKey | undefined): Tensor => (dk === undefined || rate === 0 ? t : dropoutOp(t, keyTensor(dk), { rate }));
+    const [k1, k2] = splitLayerKey(k, 2);
+    const drop = (t: Tensor, dk: LayerKey | undefined): Tensor => (dk === undefined || rate === 0 ? t : dropoutOp(t, keyInput(dk), { rate }));
     const h = add(x, drop(attend(p.attention, norm.apply(p.norm1, x), heads, causal, 'transformerBlock'), k1));
     return add(h, drop(affine(p.mlp.output, gelu(affine(p.mlp.hidden, norm.apply(p.norm2, h)))), k2));
   };

@@ -2,7 +2,7 @@
 
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { ChainruleError, add, reshape, shapesEqual, split, type Shape, type Tensor } from '@chainrule/core';
-import { callLayer, entriesOf, initLayerState, mustFit, shapeText, splitKey, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
+import { callLayer, entriesOf, initLayerState, mustFit, shapeText, splitLayerKey, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
 import type { Params } from './params.js';
 import type { ResidualSpec, SerialSpec, TimeDistributedSpec } from './spec.js';
 
@@ -26,7 +26,7 @@ export const chainShapes = (inputShape: Shape, layers: readonly Layer[]): Either
  */
 export const callInOrder = (where: string, layers: readonly Layer[], params: Params, state: State, x: Tensor, options: CallOptions): CallResult => {
   const ps = entriesOf(where, 'params', params, layers.length), ss = entriesOf(where, 'state', state, layers.length);
-  const keys = splitKey(options.key, layers.length);
+  const keys = splitLayerKey(options.key, layers.length);
   let y = x;
   const next: State[] = [];
   for (let i = 0; i < layers.length; i++) {

@@ -1,9 +1,12 @@
 // Tests of the dropout layer: identity in eval mode, a keyed mask in train mode, its gradient, and the missing-key error.
 
 import { describe, it, expect } from 'vitest';
-import { key, ones, tensor, uniform } from '@chainrule/core';
+import { jit, key, ones, tensor, uniform, type Tensor } from '@chainrule/core';
+import { keyTensor } from '@chainrule/ops';
 import { assertGrads } from '@chainrule/gradcheck';
-import { callLayer } from './layer.js';
+import { callLayer, dense } from './layer.js';
+import { serial } from './compose.js';
+import type { Params } from './params.js';
 import { dropout } from './dropout.js';
 
 describe('dropout', () => {
@@ -37,5 +40,20 @@ describe('dropout', () => {
     expect(() => callLayer(drop, {}, {}, tensor([1]), { training: true })).toThrow(/dropout layer: train mode needs a PRNG key/);
     expect(() => dropout(1)).toThrow(/dropout: rate must be in \[0, 1\), got 1/);
     expect(dropout(0.1).spec).toEqual({ type: 'dropout', rate: 0.1 });
+  });
+});
+
+describe('dropout under jit, with the key as an argument', () => {
+  it('draws a fresh mask from each call’s key without retracing, equal to the eager masks', () => {
+    const layer = serial([dense(6), dropout(0.5)]);
+    const params = layer.init(key(1), [4]);
+    const x = ones([3, 4]);
+    const step = jit((p: Params, xs: Tensor, k: Tensor) => callLayer(layer, p, [{}, {}], xs, { training: true, key: k }).y);
+    const a = step(params, x, keyTensor(key(10)));
+    const b = step(params, x, keyTensor(key(11)));
+    expect(step.traceCount).toBe(1);
+    expect(Array.from(a.data)).not.toEqual(Array.from(b.data));
+    const eager = callLayer(layer, params, [{}, {}], x, { training: true, key: key(10) }).y;
+    expect(Array.from(a.data)).toEqual(Array.from(eager.data));
   });
 });

@@ -2,8 +2,8 @@
 
 import { right } from 'fp-ts/lib/Either.js';
 import { ChainruleError } from '@chainrule/core';
-import { dropout as dropoutOp, keyTensor } from '@chainrule/ops';
-import type { Layer } from './layer.js';
+import { dropout as dropoutOp } from '@chainrule/ops';
+import { keyInput, type Layer } from './layer.js';
 import type { DropoutSpec } from './spec.js';
 
 /**
@@ -28,7 +28,7 @@ export const dropout = (rate: number): Layer<DropoutSpec> => {
     call: (_params, state, x, options) => {
       if (options.training !== true || rate === 0) return { y: x, state };
       if (options.key === undefined) throw new ChainruleError('BadArgument', 'dropout layer: train mode needs a PRNG key (callLayer(layer, params, state, x, { training: true, key }))');
-      return { y: dropoutOp(x, keyTensor(options.key), { rate }), state };
+      return { y: dropoutOp(x, keyInput(options.key), { rate }), state };
     },
   };
 };

@@ -12,8 +12,8 @@ export {
   type SerialSpec, type ResidualSpec, type TimeDistributedSpec, type MultiHeadAttentionSpec, type TransformerBlockSpec,
 } from './spec.js';
 export {
-  dense, flatten, activation, callLayer, initLayerState,
-  type Layer, type DenseOptions, type State, type CallOptions, type CallResult,
+  dense, flatten, activation, callLayer, initLayerState, splitLayerKey, keyInput,
+  type Layer, type DenseOptions, type State, type CallOptions, type CallResult, type LayerKey,
 } from './layer.js';
 export { layerNorm, batchNorm, type LayerNormOptions, type BatchNormOptions } from './norm.js';
 export { embedding, positionalEmbedding } from './embedding.js';

@@ -2,7 +2,8 @@
 
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
-import { ChainruleError, split, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
+import { ChainruleError, Tensor, split, type DType, type PRNGKey, type Shape } from '@chainrule/core';
+import { keyTensor, splitKey as splitKeyOp } from '@chainrule/ops';
 import { add, elu, gelu, leakyRelu, logSoftmax, matmul, relu, reshape, sigmoid, silu, softmax, softplus, tanh } from './ops.js';
 import { initializers, zerosInit, type InitializerName } from './init.js';
 import type { ParamShapes, Params } from './params.js';
@@ -55,9 +56,25 @@ export type State = Params;
 export interface CallOptions {
   /** Train mode (default false: eval). batchNorm uses batch statistics and updates its running ones; dropout drops. */
   readonly training?: boolean;
-  /** PRNG key of the call; dropout in train mode needs one. Composite layers split it among their parts. */
-  readonly key?: PRNGKey;
+  /**
+   * PRNG key of the call; dropout in train mode needs one. Composite layers split it among
+   * their parts. A key tensor (`keyTensor(k)`) works too, and is what a jitted step should take
+   * as an argument: the split happens inside the graph (ops.splitKey), so each call's key
+   * draws fresh masks without retracing, equal to the eager ones.
+   */
+  readonly key?: LayerKey;
 }
+
+/** A PRNG key, or a key tensor of shape [2] (see `keyTensor`). */
+export type LayerKey = PRNGKey | Tensor;
+
+/**
+ * The key tensor of a layer key, for ops that take their key as an input (dropout).
+ *
+ * @example
+ * keyInput(key(3)) // keyTensor(key(3))
+ */
+export const keyInput = (k: LayerKey): Tensor => (k instanceof Tensor ? k : keyTensor(k));
 
 /**
  * What {@link callLayer} returns: the output and the layer's next state.
@@ -93,9 +110,19 @@ export const initLayerState = (layer: Layer, inputShape: Shape, dtype: DType = '
 export const callLayer = (layer: Layer, params: Params, state: State, x: Tensor, options: CallOptions = {}): CallResult =>
   layer.call === undefined ? { y: layer.apply(params, x), state } : layer.call(params, state, x, options);
 
-/** Splits an optional key into n keys (undefined stays undefined), for composite layers. */
-export const splitKey = (k: PRNGKey | undefined, n: number): readonly (PRNGKey | undefined)[] =>
-  k === undefined ? Array.from({ length: n }, () => undefined) : split(k, Math.max(1, n));
+/**
+ * Splits an optional key into n keys (undefined stays undefined), for composite layers; a key
+ * tensor is split inside the graph, into the same keys `split` gives.
+ *
+ * @example
+ * splitLayerKey(key(0), 2) // split(key(0), 2)
+ */
+export const splitLayerKey = (k: LayerKey | undefined, n: number): readonly (LayerKey | undefined)[] => {
+  const count = Math.max(1, n);
+  if (k === undefined) return Array.from({ length: n }, () => undefined);
+  if (k instanceof Tensor) return Array.from({ length: count }, (_, index) => splitKeyOp(k, { index }));
+  return split(k, count);
+};
 
 /** The per-layer entries of a composite's params or state; throws naming the composite (`where`) otherwise. */
 export const entriesOf = (where: string, what: string, value: unknown, n: number): readonly Params[] => {

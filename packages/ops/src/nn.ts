@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
-  ChainruleError, defineOp, allocate, tensor, ones, inferSame, uniformArray, shapesEqual, reshape, mul, withBatch, mergeBatch, splitBatch, loopBatch,
+  ChainruleError, defineOp, allocate, tensor, ones, inferSame, uniformArray, split, shapesEqual, reshape, mul, withBatch, mergeBatch, splitBatch, loopBatch,
   type Op, type Aval, type Tensor, type ShapeError, type PRNGKey, type BatchArgs,
 } from '@chainrule/core';
 import { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, samePadding, type Pads2d, type Pair } from './kernels/conv.js';
@@ -612,6 +612,41 @@ export const dropout: Op<DropoutAttrs> = defineOp({
     const { inputs: [x, k], batched, attrs, output } = args;
     return batched[1] ? loopBatch(dropout, args) : mul(x, dropout(ones(output.shape, x.dtype), k, attrs));
   },
+});
+
+/**
+ * The `index`-th key of `split(k, n)` (for any n > index), computed inside a graph from a key
+ * tensor of shape [2] (see {@link keyTensor}). A jitted step that takes its key as an argument
+ * can so derive a fresh key per layer and per step without retracing; the keys equal the
+ * eager `split`'s. No gradient.
+ *
+ * @example
+ * splitKey(keyTensor(key(0)), { index: 1 }) // keyTensor(split(key(0))[1])
+ */
+export const splitKey: Op<{ readonly index: number }> = defineOp({
+  name: 'ops.splitKey',
+  kind: 'opaque',
+  attrs: t.type({ index: t.refinement(t.number, isWord, 'unsigned 32-bit integer') }),
+  arity: 1,
+  infer: ([k]) =>
+    k.shape.length === 1 && k.shape[0] === 2
+      ? right({ shape: [2], dtype: 'float64' })
+      : fail(`key: expected a tensor of shape [2] holding a PRNG key's two words (keyTensor(k)), got shape ${fmt(k.shape)}`),
+  forward: ([k], { index }, out) => {
+    const w0 = k.data[0], w1 = k.data[1];
+    if (!isWord(w0) || !isWord(w1)) {
+      throw new ChainruleError('BadArgument', `key: expected two unsigned 32-bit integers, e.g. keyTensor(key(0)), got [${w0}, ${w1}]`, { op: 'ops.splitKey' });
+    }
+    const o = allocate(out.dtype, 2);
+    const [a, b] = split([w0, w1], index + 1)[index];
+    o[0] = a;
+    o[1] = b;
+    return o;
+  },
+  vjp: () => [null],
+  differentiable: false,
+  batch: (args) => loopBatch(splitKey, args),
+  conformance: { cases: [{ inputs: [tensor([0, 7], { dtype: 'float64' })], attrs: { index: 3 } }], badAttrs: [{ index: -1 }, {}] },
 });
 
 // ---------------------------------------------------------------------------------------
