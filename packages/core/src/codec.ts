@@ -3,43 +3,44 @@
 import * as t from 'io-ts';
 import { Tensor, allocate, type DType } from './tensor.js';
 import { sizeOf } from './shape.js';
+import { preview } from './errors.js';
+import { shapeProblem } from './limits.js';
+
+/** At most this many problems are listed by {@link formatErrors}; the rest are counted. */
+const MAX_LISTED = 8;
 
 /**
- * Renders io-ts validation errors as one line per problem: the path and what was wrong.
+ * Renders io-ts validation errors as one line per problem: the path and what was wrong, the
+ * bad value quoted through {@link preview} (short, whatever its size). At most 8 distinct
+ * problems are listed, then how many more there were.
  *
  * @example
  * formatErrors(t.type({ n: t.number }).decode({ n: 'x' }).left)
  * // 'n: expected number, got "x"'
  */
-export const formatErrors = (errors: t.Errors): string =>
-  errors
-    .map((e) => {
-      // A failure inside a union is reported once, at the union, with the union's name.
-      const ctx = e.context;
-      const u = ctx.findIndex((c) => (c.type as { _tag?: string })._tag === 'UnionType');
-      const upTo = u === -1 ? ctx.length : u + 1;
-      // Member indices of an intersection are not part of the data's path.
-      const path = ctx
-        .slice(1, upTo)
-        .filter((_, i) => (ctx[i].type as { _tag?: string })._tag !== 'IntersectionType')
-        .map((c) => c.key)
-        .filter((k) => k !== '')
-        .reduce((acc, k) => (/^\d+$/.test(k) ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
-      const at = ctx[upTo - 1];
-      const expected = u === -1 && e.message !== undefined ? e.message : `expected ${at?.type.name ?? 'a valid value'}`;
-      return `${path || '(root)'}: ${expected}, got ${preview(u === -1 ? e.value : at?.actual)}`;
-    })
-    .filter((line, i, all) => all.indexOf(line) === i)
-    .join('; ');
-
-const preview = (v: unknown): string => {
-  if (v === undefined) return 'undefined';
-  try {
-    const s = JSON.stringify(v);
-    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-  } catch {
-    return String(v);
+export const formatErrors = (errors: t.Errors): string => {
+  const lines = new Set<string>();
+  let more = 0;
+  for (const e of errors) {
+    // A failure inside a union is reported once, at the union, with the union's name.
+    const ctx = e.context;
+    const u = ctx.findIndex((c) => (c.type as { _tag?: string })._tag === 'UnionType');
+    const upTo = u === -1 ? ctx.length : u + 1;
+    // Member indices of an intersection are not part of the data's path.
+    const path = ctx
+      .slice(1, upTo)
+      .filter((_, i) => (ctx[i].type as { _tag?: string })._tag !== 'IntersectionType')
+      .map((c) => c.key)
+      .filter((k) => k !== '')
+      .reduce((acc, k) => (/^\d+$/.test(k) ? `${acc}[${k}]` : `${acc}${acc ? '.' : ''}${k.length > 40 ? preview(k, 40) : k}`), '');
+    const at = ctx[upTo - 1];
+    const expected = u === -1 && e.message !== undefined ? e.message : `expected ${at?.type.name ?? 'a valid value'}`;
+    const line = `${path || '(root)'}: ${expected.length > 300 ? preview(expected, 300) : expected}, got ${preview(u === -1 ? e.value : at?.actual)}`;
+    if (lines.has(line)) continue;
+    if (lines.size < MAX_LISTED) lines.add(line);
+    else more++;
   }
+  return [...lines].join('; ') + (more > 0 ? `; and ${more} more problem${more > 1 ? 's' : ''}` : '');
 };
 
 /**
@@ -51,14 +52,23 @@ const preview = (v: unknown): string => {
 export const dtypeCodec = t.keyof({ float32: null, float64: null }, 'DType');
 
 /**
- * Codec for a shape: an array of non-negative integers.
+ * Codec for a shape: an array of non-negative integers holding at most MAX_ELEMENTS
+ * elements (a Left names the bad dim or the element count).
  *
  * @example
  * shapeCodec.decode([2, -1]) // left(...)
  */
-export const shapeCodec = t.readonlyArray(
-  t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer'),
+export const shapeCodec = new t.Type<readonly number[], readonly number[], unknown>(
   'Shape',
+  (u): u is readonly number[] => shapeProblem(u) === undefined,
+  (u, c) => {
+    const p = shapeProblem(u);
+    if (p === undefined) return t.success(u as readonly number[]);
+    if (p.dim === undefined) return t.failure(u, c, p.message);
+    const d = (u as readonly unknown[])[p.dim];
+    return t.failure(d, [...c, { key: String(p.dim), type: t.number, actual: d }], 'expected non-negative integer');
+  },
+  t.identity,
 );
 
 /** A tensor as JSON. Non-finite values are strings ('NaN', 'Infinity', '-Infinity'). */

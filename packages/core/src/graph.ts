@@ -3,14 +3,16 @@
 import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { type DecodeFailure, decodeFailure } from './errors.js';
+import { type DecodeFailure, decodeFailure, preview, clip } from './errors.js';
+import { MAX_ELEMENTS, checkUntrusted, shapeProblem } from './limits.js';
+import { attrKeys, unknownAttrProblem } from './attr-keys.js';
 import type { Op } from './op.js';
-import { type Shape, shapesEqual } from './shape.js';
+import { type Shape, shapesEqual, sizeOf } from './shape.js';
 import type { DType } from './tensor.js';
 import type { Trace } from './trace.js';
 import type { Registry } from './registry.js';
 import type { NodeOrigin } from './debug-nans.js';
-import { dtypeCodec, shapeCodec, formatErrors } from './codec.js';
+import { dtypeCodec, formatErrors } from './codec.js';
 
 /** One node: an op applied to earlier nodes. `id` is its index in `Graph.nodes`. */
 export interface Node {
@@ -96,7 +98,7 @@ export interface GraphJson {
   readonly outputs: readonly number[];
 }
 
-const idCodec = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'node id');
+const idCodec = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'node id');
 
 const graphJsonCodec = t.type({
   version: t.literal(1),
@@ -106,7 +108,8 @@ const graphJsonCodec = t.type({
       op: t.string,
       inputs: t.readonlyArray(idCodec),
       attrs: t.unknown,
-      shape: shapeCodec,
+      // Checked by shapeProblem in decodeGraph, which tells a too large shape apart.
+      shape: t.readonlyArray(t.number),
       dtype: dtypeCodec,
     }),
   ),
@@ -135,58 +138,91 @@ export const encodeGraph = (graph: Graph): GraphJson => ({
 });
 
 /**
- * Decodes and validates graph JSON (a string or parsed value) against a registry: every op
- * must be registered, attrs must decode, inputs must point at earlier nodes, and each node's
- * shape and dtype must be what its op infers. A Left names the path and the problem.
+ * Decodes and validates graph JSON (a string or parsed value) against a registry. Only a
+ * valid graph decodes: every op registered, attrs that decode and have no unknown keys,
+ * ids dense and in topological order (inputs point at earlier nodes), every `core.input`
+ * node listed once in `inputs`, shapes of non-negative integers, and each node's shape and
+ * dtype what its op infers. Nothing it accepts can make evaluation allocate without bound:
+ * a node holding more than MAX_ELEMENTS elements, or nodes holding more together, or input
+ * nested deeper than MAX_DEPTH, is a Left with `code: 'TooLarge'`. It never throws.
  *
  * @example
  * decodeGraph(JSON.stringify(encodeGraph(g)), registry) // right(graph)
- * decodeGraph('{"version":1,"nodes":[{}]}', registry)     // left({ message: 'nodes[0].id: ...' })
+ * decodeGraph('{"version":1,"nodes":[{}]}', registry)     // left({ message: 'graph: nodes[0].id: ...' })
  */
 export const decodeGraph = (json: unknown, registry: Registry): Either<DecodeFailure, Graph> => {
+  try {
+    return decodeGraphValue(json, registry);
+  } catch (e) {
+    // A plugin's codec or infer that throws on strange attrs must not crash the caller.
+    return left(decodeFailure(`graph: could not be decoded (${e instanceof Error ? clip(e.message) : preview(e)})`));
+  }
+};
+
+const decodeGraphValue = (json: unknown, registry: Registry): Either<DecodeFailure, Graph> => {
   let value = json;
   if (typeof json === 'string') {
     try {
       value = JSON.parse(json);
     } catch (e) {
-      return left(decodeFailure(`graph: not valid JSON (${(e as Error).message})`));
+      return left(decodeFailure(`graph: not valid JSON (${clip((e as Error).message)})`));
     }
   }
+  const unsafe = checkUntrusted(value);
+  if (unsafe !== undefined) return left(decodeFailure(`graph: ${unsafe.message}`, unsafe.tooLarge ? 'TooLarge' : undefined));
   const decoded = graphJsonCodec.decode(value);
   if (isLeft(decoded)) return left(decodeFailure(`graph: ${formatErrors(decoded.left)}`));
   const g = decoded.right;
+  const inputIds = new Set<number>();
+  for (let k = 0; k < g.inputs.length; k++) {
+    if (g.inputs[k] >= g.nodes.length) return left(decodeFailure(`inputs[${k}]: node ${g.inputs[k]} does not exist`));
+    if (inputIds.has(g.inputs[k])) return left(decodeFailure(`inputs[${k}]: node ${g.inputs[k]} is listed twice`));
+    inputIds.add(g.inputs[k]);
+  }
   const nodes: Node[] = [];
+  let total = 0;
   for (let i = 0; i < g.nodes.length; i++) {
     const n = g.nodes[i];
     const at = `nodes[${i}]`;
     if (n.id !== i) return left(decodeFailure(`${at}.id: expected ${i} (nodes are stored in order), got ${n.id}`));
     const op = registry.get(n.op);
-    if (op === undefined) return left(decodeFailure(`${at}.op: unknown op '${n.op}' (not in the registry)`));
+    if (op === undefined) return left(decodeFailure(`${at}.op: unknown op ${preview(n.op)} (not in the registry)`));
     for (let k = 0; k < n.inputs.length; k++) {
       if (n.inputs[k] >= i) return left(decodeFailure(`${at}.inputs[${k}]: ${n.inputs[k]} is not an earlier node`));
     }
     if (op.arity === 'variadic' ? n.inputs.length < 1 : n.inputs.length !== op.arity) {
       return left(decodeFailure(`${at}.inputs: ${op.name} takes ${op.arity} inputs, got ${n.inputs.length}`));
     }
+    const declared = shapeProblem(n.shape);
+    if (declared !== undefined) return left(decodeFailure(`${at}.${declared.message}`, declared.tooLarge ? 'TooLarge' : undefined));
+    const unknownKey = unknownAttrProblem(attrKeys(op.attrs), n.attrs);
+    if (unknownKey !== undefined) return left(decodeFailure(`${at}.attrs: ${unknownKey}`));
     const attrs = op.attrs.decode(n.attrs);
     if (isLeft(attrs)) return left(decodeFailure(`${at}.attrs: ${formatErrors(attrs.left)}`));
-    if (op.name !== 'core.input') {
+    if (op.name === 'core.input') {
+      if (!inputIds.has(i)) return left(decodeFailure(`${at}: a core.input node that is not listed in inputs (nothing would feed it)`));
+    } else {
       const inferred = op.infer(n.inputs.map((j) => nodes[j]), attrs.right);
       if (isLeft(inferred)) return left(decodeFailure(`${at}: ${op.name}: ${inferred.left.message}`));
       const { shape, dtype } = inferred.right;
+      // What the attrs make the op allocate (a oneHot depth, a pad width) is refused here, before anything runs.
+      const big = shapeProblem(shape);
+      if (big !== undefined) return left(decodeFailure(`${at}: ${op.name} output ${big.message}`, big.tooLarge ? 'TooLarge' : undefined));
       if (!shapesEqual(shape, n.shape) || dtype !== n.dtype) {
         return left(decodeFailure(`${at}: declared ${n.dtype}[${n.shape.join(', ')}] but ${op.name} gives ${dtype}[${shape.join(', ')}]`));
       }
     }
-    nodes.push(Object.freeze({ id: i, op, inputs: Object.freeze([...n.inputs]), attrs: attrs.right, shape: Object.freeze([...n.shape]), dtype: n.dtype }));
-  }
-  for (const [field, ids] of [['inputs', g.inputs], ['outputs', g.outputs]] as const) {
-    for (let k = 0; k < ids.length; k++) {
-      if (ids[k] >= nodes.length) return left(decodeFailure(`${field}[${k}]: node ${ids[k]} does not exist`));
+    total += sizeOf(n.shape);
+    if (total > MAX_ELEMENTS) {
+      return left(decodeFailure(`${at}: the nodes up to here hold ${total} elements together, over the limit of ${MAX_ELEMENTS} (MAX_ELEMENTS)`, 'TooLarge'));
     }
+    nodes.push(Object.freeze({ id: i, op, inputs: Object.freeze([...n.inputs]), attrs: attrs.right, shape: Object.freeze([...n.shape]), dtype: n.dtype }));
   }
   for (let k = 0; k < g.inputs.length; k++) {
     if (nodes[g.inputs[k]].op.name !== 'core.input') return left(decodeFailure(`inputs[${k}]: node ${g.inputs[k]} is not a core.input node`));
+  }
+  for (let k = 0; k < g.outputs.length; k++) {
+    if (g.outputs[k] >= nodes.length) return left(decodeFailure(`outputs[${k}]: node ${g.outputs[k]} does not exist`));
   }
   return right(Object.freeze({ nodes: Object.freeze(nodes), inputs: Object.freeze([...g.inputs]), outputs: Object.freeze([...g.outputs]) }));
 };

@@ -1,11 +1,12 @@
 // Public API of @chainrule/core: tensors, graphs, op plugins, registries, transforms, PRNG.
 
-export { ChainruleError, decodeFailure, type ErrorCode, type ErrorContext, type ShapeError, type DecodeFailure } from './errors.js';
+export { ChainruleError, decodeFailure, preview, clip, suggest, type ErrorCode, type ErrorContext, type ShapeError, type DecodeFailure } from './errors.js';
 export { sizeOf, stridesOf, shapesEqual, broadcastShapes, normalizeAxes, isShape, type Shape } from './shape.js';
 export {
   Tensor, tensor, fromData, full, zeros, ones, arange, linspace, eye, toNested, isTensor, allocate,
   type DType, type FloatArray, type Aval, type NestedArray, type TensorOptions,
 } from './tensor.js';
+export { MAX_ELEMENTS, MAX_DEPTH, shapeProblem, checkShape, checkUntrusted } from './limits.js';
 export { formatErrors, dtypeCodec, shapeCodec, tensorFromJson, type TensorJson } from './codec.js';
 export {
   defineOp, isOp, opKind, opKinds, noGradient, input, constant,

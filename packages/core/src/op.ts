@@ -4,6 +4,8 @@ import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { isLeft, right, left } from 'fp-ts/lib/Either.js';
 import { ChainruleError, type ShapeError } from './errors.js';
+import { shapeProblem } from './limits.js';
+import { attrKeys, unknownAttrProblem } from './attr-keys.js';
 import { Tensor, type Aval, type DType, type FloatArray, allocate } from './tensor.js';
 import { innermostTrace } from './trace.js';
 import { formatErrors } from './codec.js';
@@ -149,6 +151,8 @@ export const applyOp = <A>(op: Op<A>, inputs: readonly Tensor[], attrs: A, rawAt
     });
   }
   const out = inferred.right;
+  const tooBig = shapeProblem(out.shape);
+  if (tooBig !== undefined) throw new ChainruleError(tooBig.tooLarge ? 'TooLarge' : 'BadRule', `output ${tooBig.message}`, { op: op.name, shapes: inputs.map((x) => x.shape), attrs: rawAttrs });
   const trace = innermostTrace(inputs);
   if (trace === undefined) {
     const data = runKernel(op, inputs, attrs, out, getBackend());
@@ -172,7 +176,7 @@ const scalarOf = (value: number, dtype: DType): Tensor => {
   return new Tensor(dtype, [], data);
 };
 
-const callOp = <A>(op: Op<A>, args: readonly unknown[]): Tensor => {
+const callOp = <A>(op: Op<A>, args: readonly unknown[], known: readonly string[] | undefined): Tensor => {
   let n = args.length;
   let rawAttrs: unknown = {};
   if (n > 0 && isAttrsObject(args[n - 1])) {
@@ -182,6 +186,8 @@ const callOp = <A>(op: Op<A>, args: readonly unknown[]): Tensor => {
   if (op.arity === 'variadic' ? n < 1 : n !== op.arity) {
     throw new ChainruleError('BadArity', `expected ${op.arity === 'variadic' ? 'one or more' : op.arity} tensor inputs, got ${n}`, { op: op.name });
   }
+  const unknownKey = unknownAttrProblem(known, rawAttrs);
+  if (unknownKey !== undefined) throw new ChainruleError('BadAttrs', unknownKey, { op: op.name, attrs: rawAttrs });
   const decoded = op.attrs.decode(rawAttrs);
   if (isLeft(decoded)) {
     const shapes = args.slice(0, n).map((a) => (a instanceof Tensor ? a.shape : []));
@@ -250,7 +256,8 @@ export const defineOp = <A>(spec: OpSpec<A>): Op<A> => {
       if (typeof k !== 'function') throw new ChainruleError('BadArgument', `defineOp(${spec.name}): kernels.${b} must be a function`);
     }
   }
-  const call = ((...args: unknown[]) => callOp(op, args)) as unknown as Op<A>;
+  const known = attrKeys(spec.attrs);
+  const call = ((...args: unknown[]) => callOp(op, args, known)) as unknown as Op<A>;
   const { name, ...rest } = spec;
   Object.defineProperty(call, 'name', { value: name });
   Object.assign(call, rest, { [opMarker]: true });

@@ -3,6 +3,7 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
 import type { ShapeError } from './errors.js';
+import { shapeProblem } from './limits.js';
 
 /** A tensor shape: one non-negative integer per dimension, outermost first. */
 export type Shape = readonly number[];
@@ -136,10 +137,11 @@ export const broadcastIndex = (inShape: Shape, outShape: Shape): Int32Array => {
 };
 
 /**
- * Checks that a value is a valid shape (array of non-negative integers).
+ * Checks that a value is a valid shape: an array of non-negative integers with at most
+ * MAX_ELEMENTS elements in all (see `shapeProblem` for why one is not).
  *
  * @example
  * isShape([2, 3]) // true
+ * isShape([1e300]) // false
  */
-export const isShape = (s: unknown): s is Shape =>
-  Array.isArray(s) && s.every((d) => Number.isInteger(d) && d >= 0);
+export const isShape = (s: unknown): s is Shape => shapeProblem(s) === undefined;

@@ -2,8 +2,74 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   tensor, zeros, ones, full, arange, linspace, eye, toNested, fromData, key, split, uniform, normal, permutation, foldIn,
-  broadcastShapes, unbroadcast, sum, add, mul, normalizeAxes, ChainruleError, type Tensor,
+  broadcastShapes, unbroadcast, sum, add, mul, normalizeAxes, ChainruleError, MAX_ELEMENTS, broadcastTo, oneHot, trace, abstract,
+  type Tensor,
 } from './index.js';
+
+/** The ChainruleError a call throws (fails the test when it does not throw one). */
+const thrown = (f: () => unknown): ChainruleError => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ChainruleError) return e;
+    throw new Error(`expected a ChainruleError, got ${String(e)}`);
+  }
+  throw new Error('expected a ChainruleError, nothing was thrown');
+};
+
+describe('tensor constructors refuse bad input with a ChainruleError', () => {
+  it('negative, fractional, string, unsafe and NaN dims', () => {
+    for (const [shape, dim] of [[[2, -1], 1], [[1.5], 0], [['2'], 0], [[2 ** 53 + 2], -1], [[NaN], 0]] as const) {
+      for (const make of [() => zeros(shape as never), () => ones(shape as never), () => full(shape as never, 3), () => tensor(0, { shape: shape as never })]) {
+        const e = thrown(make);
+        expect(e.message).toMatch(dim >= 0 ? new RegExp(`shape\\[${dim}\\] must be a non-negative integer`) : /over the limit/);
+      }
+    }
+    // A nested source with a shape option whose dims are bad but whose product matches.
+    expect(thrown(() => tensor([[1, 2]], { shape: [-2, -1] })).message).toMatch(/shape\[0\] must be a non-negative integer, got -2/);
+  });
+  it('more elements than MAX_ELEMENTS: TooLarge, never an allocation', () => {
+    for (const make of [() => ones([1e10]), () => zeros([1e5, 1e5]), () => arange(0, 1e12), () => linspace(0, 1, 1e12), () => eye(1e5), () => full([0, 1e12], 1)]) {
+      const e = thrown(make);
+      expect(e.code).toBe('TooLarge');
+      expect(e.message).toMatch(/over the limit of 268435456 \(MAX_ELEMENTS\)/);
+    }
+    expect(ones([MAX_ELEMENTS / 2 ** 20, 0, 2 ** 20]).size).toBe(0);
+  });
+  it('eye, arange and linspace check their numbers', () => {
+    expect(thrown(() => eye(-1)).message).toMatch(/eye: shape\[0\] must be a non-negative integer, got -1/);
+    expect(thrown(() => eye(2, 1.5)).message).toMatch(/eye: shape\[1\] must be a non-negative integer, got 1\.5/);
+    expect(thrown(() => arange(0, NaN)).message).toMatch(/arange: stop must be a finite number, got NaN/);
+    expect(thrown(() => arange(-Infinity, 0)).message).toMatch(/arange: start must be a finite number/);
+    expect(thrown(() => linspace(0, Infinity, 3)).message).toMatch(/linspace: stop must be a finite number/);
+    expect(thrown(() => full([2], 'x' as never)).message).toMatch(/full: value must be a number, got "x"/);
+  });
+  it('data length that does not fill the shape, and non-numeric data', () => {
+    expect(thrown(() => tensor([1, 2, 3], { shape: [2, 2] })).message).toMatch(/3 values do not fill shape \[2, 2\]/);
+    expect(thrown(() => tensor(['a', 'b'] as never, { shape: [2] })).message).toMatch(/expected a number at \[0\], got "a"/);
+    expect(thrown(() => tensor([1, null] as never)).message).toMatch(/expected a number at \[1\], got null/);
+    expect(thrown(() => tensor([[1, 2], [3, 'x']] as never)).message).toMatch(/expected a number at \[1\]\[1\], got "x"/);
+    expect(thrown(() => tensor([[1, 2], 3] as never)).message).toMatch(/ragged nested array at \[1\]: expected an array|ragged nested array at \[1\]/);
+    expect(thrown(() => tensor('abc' as never)).message).toMatch(/expected a number, nested arrays of numbers or a typed array, got "abc"/);
+    expect(thrown(() => tensor(undefined as never)).message).toMatch(/got undefined/);
+  });
+  it('cyclic or too deeply nested arrays are refused at once', () => {
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    expect(thrown(() => tensor(cyclic as never)).message).toMatch(/nested arrays deeper than 64 levels \(or cyclic\)/);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = [deep];
+    expect(thrown(() => tensor(deep as never)).message).toMatch(/deeper than 64/);
+  });
+  it('op outputs past MAX_ELEMENTS are TooLarge, eagerly and while tracing', () => {
+    const x = tensor([1, 2, 3]);
+    const e = thrown(() => broadcastTo(x, { shape: [1e5, 1e5, 3] }));
+    expect(e.code).toBe('TooLarge');
+    expect(e.op).toBe('core.broadcastTo');
+    expect(thrown(() => oneHot(x, { depth: 1e9 })).code).toBe('TooLarge');
+    expect(thrown(() => trace((v: Tensor) => oneHot(v, { depth: 1e9 }), abstract([3]))).code).toBe('TooLarge');
+  });
+});
 
 describe('tensor constructors', () => {
   it('builds from nested arrays, typed arrays and numbers', () => {

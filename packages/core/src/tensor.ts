@@ -1,7 +1,8 @@
 // The immutable Tensor value, its dtypes, and constructors from arrays and ranges.
 
-import { ChainruleError } from './errors.js';
-import { type Shape, sizeOf, isShape } from './shape.js';
+import { ChainruleError, preview } from './errors.js';
+import { type Shape, sizeOf } from './shape.js';
+import { MAX_DEPTH, checkShape } from './limits.js';
 import type { Trace } from './trace.js';
 import { formatTensor } from './format.js';
 
@@ -124,11 +125,13 @@ const inferNestedShape = (v: NestedArray): number[] => {
   const shape: number[] = [];
   let cur: NestedArray = v;
   while (Array.isArray(cur)) {
+    // A cyclic array ([a] with a[0] === a) would loop for ever: depth is bounded.
+    if (shape.length === MAX_DEPTH) throw new ChainruleError('BadArgument', `tensor: nested arrays deeper than ${MAX_DEPTH} levels (or cyclic)`);
     shape.push(cur.length);
     if (cur.length === 0) break;
     cur = cur[0] as NestedArray;
   }
-  return shape;
+  return checkShape('tensor', shape) as number[];
 };
 
 const fillFromNested = (v: NestedArray, shape: Shape, out: FloatArray): void => {
@@ -138,12 +141,12 @@ const fillFromNested = (v: NestedArray, shape: Shape, out: FloatArray): void => 
   while (stack.length) {
     const { arr, depth, path } = stack.pop()!;
     if (depth === shape.length) {
-      if (typeof arr !== 'number') throw new ChainruleError('BadArgument', `tensor: expected a number at ${path || 'top'}, got ${Array.isArray(arr) ? 'an array' : typeof arr}`);
+      if (typeof arr !== 'number') throw new ChainruleError('BadArgument', `tensor: expected a number at ${path || 'top'}, got ${Array.isArray(arr) ? 'an array' : preview(arr)}`);
       out[k++] = arr;
       continue;
     }
     if (!Array.isArray(arr) || arr.length !== shape[depth]) {
-      throw new ChainruleError('BadArgument', `tensor: ragged nested array at ${path || 'top'}: expected length ${shape[depth]}`);
+      throw new ChainruleError('BadArgument', `tensor: ragged nested array at ${path || 'top'}: expected ${depth === 0 ? 'an array' : `length ${shape[depth]}`}, got ${Array.isArray(arr) ? `length ${arr.length}` : preview(arr)}`);
     }
     for (let i = arr.length - 1; i >= 0; i--) stack.push({ arr: arr[i] as NestedArray, depth: depth + 1, path: `${path}[${i}]` });
   }
@@ -160,36 +163,39 @@ const fillFromNested = (v: NestedArray, shape: Shape, out: FloatArray): void => 
  */
 export const tensor = (values: NestedArray | ArrayLike<number>, options: TensorOptions = {}): Tensor => {
   const dtype = options.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
-  if (dtype !== 'float32' && dtype !== 'float64') throw new ChainruleError('BadArgument', `tensor: unknown dtype ${String(dtype)}`);
+  if (dtype !== 'float32' && dtype !== 'float64') throw new ChainruleError('BadArgument', `tensor: unknown dtype ${preview(dtype)}`);
+  const shape = options.shape === undefined ? undefined : checkShape('tensor', options.shape);
   if (typeof values === 'number') {
-    const shape = options.shape ?? [];
-    if (!isShape(shape)) throw new ChainruleError('BadArgument', `tensor: bad shape ${JSON.stringify(shape)}`);
-    const data = allocate(dtype, sizeOf(shape));
+    const data = allocate(dtype, sizeOf(shape ?? []));
     data.fill(values);
-    return new Tensor(dtype, shape, data);
+    return new Tensor(dtype, shape ?? [], data);
   }
-  if (ArrayBuffer.isView(values) || (!Array.isArray(values[0] as unknown) && options.shape !== undefined)) {
+  if (typeof values !== 'object' || values === null) {
+    throw new ChainruleError('BadArgument', `tensor: expected a number, nested arrays of numbers or a typed array, got ${preview(values)}`);
+  }
+  if (ArrayBuffer.isView(values) || (shape !== undefined && !Array.isArray((values as ArrayLike<unknown>)[0]))) {
     const flat = values as ArrayLike<number>;
-    const shape = options.shape ?? [flat.length];
-    if (!isShape(shape)) throw new ChainruleError('BadArgument', `tensor: bad shape ${JSON.stringify(shape)}`);
-    if (sizeOf(shape) !== flat.length) {
-      throw new ChainruleError('BadArgument', `tensor: ${flat.length} values do not fill shape [${shape.join(', ')}]`);
+    const s = shape ?? checkShape('tensor', [flat.length]);
+    if (sizeOf(s) !== flat.length) {
+      throw new ChainruleError('BadArgument', `tensor: ${flat.length} values do not fill shape [${s.join(', ')}]`);
+    }
+    if (!ArrayBuffer.isView(flat)) {
+      for (let i = 0; i < flat.length; i++) {
+        if (typeof flat[i] !== 'number') throw new ChainruleError('BadArgument', `tensor: expected a number at [${i}], got ${preview(flat[i])}`);
+      }
     }
     const data = allocate(dtype, flat.length);
     data.set(flat);
-    return new Tensor(dtype, shape, data);
+    return new Tensor(dtype, s, data);
   }
   const nested = values as NestedArray;
-  const shape = inferNestedShape(nested);
-  const data = allocate(dtype, sizeOf(shape));
-  fillFromNested(nested, shape, data);
-  if (options.shape !== undefined) {
-    if (sizeOf(options.shape) !== data.length) {
-      throw new ChainruleError('BadArgument', `tensor: ${data.length} values do not fill shape [${options.shape.join(', ')}]`);
-    }
-    return new Tensor(dtype, options.shape, data);
+  const inferred = inferNestedShape(nested);
+  const data = allocate(dtype, sizeOf(inferred));
+  fillFromNested(nested, inferred, data);
+  if (shape !== undefined && sizeOf(shape) !== data.length) {
+    throw new ChainruleError('BadArgument', `tensor: ${data.length} values do not fill shape [${shape.join(', ')}]`);
   }
-  return new Tensor(dtype, shape, data);
+  return new Tensor(dtype, shape ?? inferred, data);
 };
 
 /**
@@ -208,7 +214,10 @@ export const fromData = (data: FloatArray, shape: Shape): Tensor =>
  * @example
  * full([2, 2], 7) // [[7, 7], [7, 7]]
  */
-export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => tensor(value, { shape, dtype });
+export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => {
+  if (typeof value !== 'number') throw new ChainruleError('BadArgument', `full: value must be a number, got ${preview(value)}`);
+  return tensor(value, { shape, dtype });
+};
 
 /**
  * A tensor of zeros.
@@ -226,6 +235,10 @@ export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(sh
  */
 export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
 
+const finite = (where: string, name: string, v: unknown): void => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ChainruleError('BadArgument', `${where}: ${name} must be a finite number, got ${preview(v)}`);
+};
+
 /**
  * Evenly spaced values in [start, stop) with a step, like NumPy's arange.
  *
@@ -234,8 +247,11 @@ export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(sha
  * arange(0, 1, 0.25, 'float64') // [0, 0.25, 0.5, 0.75]
  */
 export const arange = (start: number, stop: number, step = 1, dtype: DType = 'float32'): Tensor => {
-  if (step === 0 || !Number.isFinite(step)) throw new ChainruleError('BadArgument', `arange: step must be a finite non-zero number, got ${step}`);
+  if (step === 0 || !Number.isFinite(step)) throw new ChainruleError('BadArgument', `arange: step must be a finite non-zero number, got ${preview(step)}`);
+  finite('arange', 'start', start);
+  finite('arange', 'stop', stop);
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  checkShape('arange', [n]);
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return new Tensor(dtype, [n], data);
@@ -248,7 +264,10 @@ export const arange = (start: number, stop: number, step = 1, dtype: DType = 'fl
  * linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
  */
 export const linspace = (start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor => {
-  if (!Number.isInteger(num) || num < 0) throw new ChainruleError('BadArgument', `linspace: num must be a non-negative integer, got ${num}`);
+  finite('linspace', 'start', start);
+  finite('linspace', 'stop', stop);
+  if (!Number.isInteger(num) || num < 0) throw new ChainruleError('BadArgument', `linspace: num must be a non-negative integer, got ${preview(num)}`);
+  checkShape('linspace', [num]);
   const data = allocate(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = start + i * step;
@@ -263,6 +282,7 @@ export const linspace = (start: number, stop: number, num: number, dtype: DType 
  * eye(3)
  */
 export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor => {
+  checkShape('eye', [n, m]);
   const data = allocate(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return new Tensor(dtype, [n, m], data);

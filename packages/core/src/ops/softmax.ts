@@ -3,6 +3,7 @@
 import * as t from 'io-ts';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { defineOp, noGradient, type Op } from '../op.js';
+import { ChainruleError } from '../errors.js';
 import { normalizeAxes, sizeOf, shapesEqual, type Shape } from '../shape.js';
 import { allocate, tensor, type FloatArray } from '../tensor.js';
 import { mul, sub, add } from './binary.js';
@@ -149,8 +150,8 @@ export const oneHot: Op<{ depth: number }> = defineOp({
 /**
  * Per-example softmax cross-entropy over the last axis: −Σ labels·log softmax(logits).
  * Labels are either one-hot / probability rows (same shape as logits) or integer class
- * indices (logits' shape without the last axis). Returns shape `logits.shape[:-1]`; stable
- * for logits of ±1000.
+ * indices (logits' shape without the last axis; one outside [0, classes) throws, as in
+ * PyTorch). Returns shape `logits.shape[:-1]`; stable for logits of ±1000.
  *
  * @example
  * softmaxCrossEntropy(tensor([[2, 0]]), tensor([[1, 0]])) // [0.127]
@@ -193,7 +194,10 @@ export const softmaxCrossEntropy: Op<{}> = defineOp({
         o[r] = s;
       } else {
         const k = pd[r];
-        o[r] = Number.isInteger(k) && k >= 0 && k < c ? -ls[r * c + k] : NaN;
+        if (!(Number.isInteger(k) && k >= 0 && k < c)) {
+          throw new ChainruleError('BadArgument', `class label ${k} at index ${r} is not an integer in [0, ${c})`, { op: 'core.softmaxCrossEntropy', shapes: [z.shape, p.shape] });
+        }
+        o[r] = -ls[r * c + k];
       }
     }
     return o;
