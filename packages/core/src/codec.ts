@@ -3,8 +3,8 @@
 import * as t from 'io-ts';
 import { Tensor, allocate, type DType } from './tensor.js';
 import { sizeOf } from './shape.js';
-import { preview } from './errors.js';
-import { shapeProblem } from './limits.js';
+import { clip, preview } from './errors.js';
+import { checkUntrusted, shapeProblem } from './limits.js';
 
 /** At most this many problems are listed by {@link formatErrors}; the rest are counted. */
 const MAX_LISTED = 8;
@@ -86,9 +86,28 @@ const tensorJsonCodec = t.type({
 
 const encodeNumber = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
 
+const validateTensorJson = (u: unknown, c: t.Context): t.Validation<Tensor> => {
+  if (u instanceof Tensor) return t.success(u);
+  const unsafe = checkUntrusted(u);
+  if (unsafe !== undefined) return t.failure(u, c, unsafe.message);
+  const r = tensorJsonCodec.validate(u, c);
+  if (r._tag === 'Left') return r;
+  const { dtype, shape, data } = r.right;
+  if (sizeOf(shape) !== data.length) {
+    return t.failure(u, c, `data has ${data.length} values but shape [${shape.join(', ')}] needs ${sizeOf(shape)}`);
+  }
+  const arr = allocate(dtype, data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    arr[i] = typeof v === 'number' ? v : Number(v);
+  }
+  return t.success(new Tensor(dtype, shape, arr));
+};
+
 /**
  * Codec between a concrete {@link Tensor} and its JSON form. Decoding checks that the data
- * fills the shape; float32 values round-trip exactly.
+ * fills the shape (of at most MAX_ELEMENTS elements), refuses prototype keys and deep
+ * nesting, and never throws; float32 values round-trip exactly.
  *
  * @example
  * tensorFromJson.encode(tensor([1, 2]))              // { dtype: 'float32', shape: [2], data: [1, 2] }
@@ -98,19 +117,12 @@ export const tensorFromJson = new t.Type<Tensor, TensorJson, unknown>(
   'Tensor',
   (u): u is Tensor => u instanceof Tensor,
   (u, c) => {
-    if (u instanceof Tensor) return t.success(u);
-    const r = tensorJsonCodec.validate(u, c);
-    if (r._tag === 'Left') return r;
-    const { dtype, shape, data } = r.right;
-    if (sizeOf(shape) !== data.length) {
-      return t.failure(u, c, `data has ${data.length} values but shape [${shape.join(', ')}] needs ${sizeOf(shape)}`);
+    try {
+      return validateTensorJson(u, c);
+    } catch (e) {
+      // A hostile value (a throwing getter or proxy) is a failure, never an exception.
+      return t.failure(u, c, `could not be read (${e instanceof Error ? clip(e.message) : preview(e)})`);
     }
-    const arr = allocate(dtype, data.length);
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      arr[i] = typeof v === 'number' ? v : Number(v);
-    }
-    return t.success(new Tensor(dtype, shape, arr));
   },
   (x) => ({ dtype: x.dtype, shape: [...x.shape], data: Array.from(x.data, encodeNumber) }),
 );

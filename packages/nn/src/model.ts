@@ -2,7 +2,7 @@
 
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { ChainruleError, formatErrors, split, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
+import { ChainruleError, checkUntrusted, clip, formatErrors, preview, split, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
 import { activation, callLayer, dense, denseFromSpec, entriesOf, flatten, initLayerState, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
 import { batchNormFromSpec, layerNormFromSpec } from './norm.js';
 import { embeddingFromSpec, positionalEmbedding } from './embedding.js';
@@ -98,7 +98,7 @@ const makeModel = (inputShape: Shape, layers: readonly Layer[], dtype: DType, sh
 export const sequential = (options: SequentialOptions): Model => {
   const dtype = options.dtype ?? 'float32';
   const shapes = chainShapes(options.inputShape, options.layers);
-  if (isLeft(shapes)) throw new ChainruleError('ShapeMismatch', `sequential: ${shapes.left}`);
+  if (isLeft(shapes)) throw new ChainruleError(shapes.left.tooLarge ? 'TooLarge' : 'ShapeMismatch', `sequential: ${shapes.left.message}`);
   return makeModel(options.inputShape, options.layers, dtype, shapes.right);
 };
 
@@ -219,20 +219,29 @@ export const layerFromSpec = (spec: LayerSpec): Layer => {
 
 /**
  * Validates a JSON model spec (as `model.spec` gives, e.g. read from a checkpoint) and
- * builds the model. A Left names the field or the layer that is wrong.
+ * builds the model. A Left names the field or the layer that is wrong. It never throws, and
+ * refuses (before anything is allocated) specs nested deeper than MAX_DEPTH, with
+ * `__proto__`/`constructor`/`prototype` keys, or whose outputs or params would hold more than
+ * MAX_ELEMENTS elements.
  *
  * @example
  * buildModel(JSON.parse(JSON.stringify(mlp({ sizes: [2, 4, 2] }).spec))) // right(model)
  * buildModel({ inputShape: [2], dtype: 'float32', layers: [{ type: 'dense', units: 0 }] }) // left('layers[0].units: …')
  */
 export const buildModel = (spec: unknown): Either<string, Model> => {
-  const decoded = modelSpecCodec.decode(spec);
-  if (isLeft(decoded)) return left(`model spec: ${formatErrors(decoded.left)}`);
-  const { inputShape, dtype, layers: specs } = decoded.right;
-  const layers = specs.map(layerFromSpec);
-  const shapes = chainShapes(inputShape, layers);
-  if (isLeft(shapes)) return left(`model spec: ${shapes.left}`);
-  return right(makeModel(inputShape, layers, dtype, shapes.right));
+  try {
+    const unsafe = checkUntrusted(spec);
+    if (unsafe !== undefined) return left(`model spec: ${unsafe.message}`);
+    const decoded = modelSpecCodec.decode(spec);
+    if (isLeft(decoded)) return left(`model spec: ${formatErrors(decoded.left)}`);
+    const { inputShape, dtype, layers: specs } = decoded.right;
+    const layers = specs.map(layerFromSpec);
+    const shapes = chainShapes(inputShape, layers);
+    if (isLeft(shapes)) return left(`model spec: ${shapes.left}`);
+    return right(makeModel(inputShape, layers, dtype, shapes.right));
+  } catch (e) {
+    return left(`model spec: could not be read (${e instanceof Error ? clip(e.message) : preview(e)})`);
+  }
 };
 
 /**

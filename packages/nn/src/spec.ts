@@ -1,10 +1,10 @@
 // The JSON forms of layers and models, with io-ts codecs: what a checkpoint stores and the CLI rebuilds.
 
 import * as t from 'io-ts';
-import { dtypeCodec, type DType } from '@chainrule/core';
+import { MAX_DEPTH, dtypeCodec, type DType } from '@chainrule/core';
 import { initializerNameCodec, type InitializerName } from './init.js';
 
-const positiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
+const positiveInt = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n > 0, 'positive integer');
 const pair = t.tuple([positiveInt, positiveInt]);
 
 /**
@@ -230,8 +230,8 @@ const transformerBlockCodec = t.type({
   epsilon: positive,
 });
 
-/** How deeply composite specs may nest (each level adds two context entries); deeper JSON is a Left, never a stack overflow. */
-const maxNesting = 64;
+/** How deeply composite specs may nest (each level adds two context entries): core's MAX_DEPTH; deeper JSON is a Left, never a stack overflow. */
+const maxNesting = MAX_DEPTH;
 
 const layerCodecs: Record<LayerSpec['type'], t.Mixed> = {
   dense: denseCodec,

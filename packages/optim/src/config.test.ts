@@ -74,4 +74,17 @@ describe('config decoding', () => {
     expect(isRight(r)).toBe(false);
     expect(leftMessage(r)).toMatch(message);
   });
+
+  it('hostile configs are Lefts, with short messages', () => {
+    const deep = JSON.parse(`{"name":"sgd","learningRate":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    const d = optimizerFromConfig(deep);
+    expect(leftMessage(d)).toMatch(/^optimizer: learningRate\[0\].*nested deeper than 64 levels/);
+    expect(d._tag === 'Left' && d.left.code).toBe('TooLarge');
+    expect(leftMessage(optimizerFromConfig(JSON.parse('{"name":"sgd","learningRate":0.1,"__proto__":{"momentum":0.9}}')))).toMatch(/optimizer: __proto__: key '__proto__' is not allowed/);
+    expect(leftMessage(optimizerFromConfig({ name: 'n'.repeat(10_000_000) })).length).toBeLessThan(200);
+    expect(leftMessage(scheduleFromConfig('s'.repeat(10_000_000))).length).toBeLessThan(200);
+    const hostile = Object.defineProperty({ name: 'sgd' }, 'learningRate', { get: () => { throw new Error('boom'); }, enumerable: true });
+    expect(leftMessage(optimizerFromConfig(hostile))).toBe('optimizer: could not be read (boom)');
+    expect(leftMessage(optimizerFromConfig({ name: 'sgd', learningRate: 0.1, momentun: 0.9 }))).toMatch(/unknown option momentun \(known: .*; did you mean 'momentum'\?\)/);
+  });
 });

@@ -1,6 +1,6 @@
 // Construction-time checks of hyperparameters: each failure throws a ChainruleError naming the field.
 
-import { ChainruleError } from '@chainrule/core';
+import { ChainruleError, clip, preview, suggest } from '@chainrule/core';
 import type { ScalarOrSchedule } from './transform.js';
 
 /** A numeric range check: optional `min`/`max` bounds, each inclusive unless marked exclusive, and an optional integer test. */
@@ -84,8 +84,10 @@ export const checkOptions = (where: string, options: unknown, known: readonly st
   }
   const unknown = Object.keys(options).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
-    throw new ChainruleError('BadArgument', `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    const near = suggest(unknown[0], known);
+    const hint = near === undefined ? '' : `; did you mean '${near}'?`;
+    throw new ChainruleError('BadArgument', `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => clip(k, 40)).join(', ')} (known: ${known.join(', ')}${hint})`);
   }
 };
 
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'function' ? 'a function' : String(v));
+const show = (v: unknown): string => (typeof v === 'function' ? 'a function' : preview(v));

@@ -109,4 +109,30 @@ describe('checkpoints', () => {
     // whitespace is not content: a pretty-printed file still verifies
     expect(isRight(decodeCheckpoint(JSON.stringify(doc, null, 2)))).toBe(true);
   });
+
+  it('hostile documents are Lefts: prototype keys, deep nesting, huge tensors, huge values, throwing getters', async () => {
+    const text = serializeCheckpoint(await trained());
+    // Edited documents are sealed again, so that the checks behind the checksum are reached.
+    const seal = (edited: string): string => {
+      const d = JSON.parse(edited);
+      d.checksum = checkpointChecksum(d);
+      return JSON.stringify(d);
+    };
+    // An own __proto__ key in the params record would swap the rebuilt record's prototype.
+    for (const k of ['__proto__', 'constructor', 'prototype']) {
+      const evil = text.replace('"params":[{', `"params":[{"${k}":{"polluted":{"$tensor":{"dtype":"float32","shape":[1],"data":[1]}}},`);
+      expect(evil).not.toBe(text);
+      expect(decodeLeft(seal(evil))).toMatchObject({ kind: 'Malformed', message: expect.stringMatching(new RegExp(`state\\.params\\[0\\]\\.${k}: key '${k}' is not allowed`)) });
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const deep = text.replace('"optState":', `"optState":${'['.repeat(5000)}${']'.repeat(5000)},"x":`);
+    expect(decodeLeft(seal(deep))).toMatchObject({ kind: 'TooLarge', message: expect.stringMatching(/nested deeper than 64 levels/) });
+    const huge = text.replace('"shape":[2,4]', '"shape":[100000,100000]');
+    expect(huge).not.toBe(text);
+    expect(decodeLeft(seal(huge))).toMatchObject({ kind: 'TooLarge', message: expect.stringMatching(/over the limit of 268435456 \(MAX_ELEMENTS\)/) });
+    const longFormat = decodeLeft({ format: 'x'.repeat(10_000_000) });
+    expect(longFormat.message.length).toBeLessThan(200);
+    const hostile = Object.defineProperty({ format: 'chainrule.checkpoint', version: 1 }, 'state', { get: () => { throw new Error('boom'); }, enumerable: true });
+    expect(decodeLeft(hostile)).toMatchObject({ kind: 'Malformed', message: 'checkpoint: could not be read (boom)' });
+  });
 });

@@ -2,7 +2,7 @@
 
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { formatErrors } from '@chainrule/core';
+import { checkUntrusted, clip, formatErrors, preview } from '@chainrule/core';
 import { buildModel, checkModelParams, type Model, type ModelSpec, type Params } from '@chainrule/nn';
 import type { TrainState } from './events.js';
 import { crc32 } from './checksum.js';
@@ -58,11 +58,12 @@ export interface CheckpointJson {
  * Why a checkpoint could not be read or written: `Io` (file system), `Json` (not JSON, e.g.
  * truncated), `Checksum` (the content does not match its checksum: corrupt or edited),
  * `Malformed` (a field is missing or wrong), `Version` (another format version),
- * `Mismatch` (params that do not fit the model).
+ * `Mismatch` (params that do not fit the model), `TooLarge` (nested deeper than MAX_DEPTH or a
+ * tensor past MAX_ELEMENTS: refused before anything is allocated).
  */
 export interface CheckpointError {
   readonly _tag: 'CheckpointError';
-  readonly kind: 'Io' | 'Json' | 'Checksum' | 'Malformed' | 'Version' | 'Mismatch';
+  readonly kind: 'Io' | 'Json' | 'Checksum' | 'Malformed' | 'Version' | 'Mismatch' | 'TooLarge';
   readonly message: string;
 }
 
@@ -175,26 +176,38 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'obj
  * Reads a checkpoint from its text or parsed JSON, checking everything: that it is JSON
  * (a truncated file is not), that it is a chainrule checkpoint of this version, that its
  * content matches its checksum (a flipped bit in a weight does not), every field's type, that the model spec builds, that the params fit the model, and that the
- * history has one entry per step. A Left says which of these failed and where.
+ * history has one entry per step. A Left says which of these failed and where. It never
+ * throws: nesting past MAX_DEPTH and tensors past MAX_ELEMENTS are `TooLarge`, and
+ * `__proto__`/`constructor`/`prototype` keys anywhere are `Malformed`.
  *
  * @example
  * pipe(decodeCheckpoint(text), E.match((e) => console.error(e.message), (c) => c.model.apply(c.state.params, x)))
  */
 export const decodeCheckpoint = (input: unknown): Either<CheckpointError, Checkpoint> => {
+  try {
+    return decodeCheckpointValue(input);
+  } catch (e) {
+    return left(checkpointError('Malformed', `checkpoint: could not be read (${e instanceof Error ? clip(e.message) : preview(e)})`));
+  }
+};
+
+const decodeCheckpointValue = (input: unknown): Either<CheckpointError, Checkpoint> => {
   let doc = input;
   if (typeof input === 'string') {
     try {
       doc = JSON.parse(input);
     } catch (e) {
-      return left(checkpointError('Json', `checkpoint is not valid JSON (${(e as Error).message}); the file may be truncated or corrupt`));
+      return left(checkpointError('Json', `checkpoint is not valid JSON (${clip((e as Error).message)}); the file may be truncated or corrupt`));
     }
   }
   if (!isRecord(doc)) return left(checkpointError('Malformed', 'checkpoint: expected a JSON object'));
+  const unsafe = checkUntrusted(doc);
+  if (unsafe !== undefined) return left(checkpointError(unsafe.tooLarge ? 'TooLarge' : 'Malformed', `checkpoint: ${unsafe.message}`));
   if (doc.format !== CHECKPOINT_FORMAT) {
-    return left(checkpointError('Malformed', `checkpoint: format must be '${CHECKPOINT_FORMAT}', got ${JSON.stringify(doc.format)} — not a chainrule checkpoint`));
+    return left(checkpointError('Malformed', `checkpoint: format must be '${CHECKPOINT_FORMAT}', got ${preview(doc.format)} — not a chainrule checkpoint`));
   }
   if (doc.version !== CHECKPOINT_VERSION) {
-    return left(checkpointError('Version', `checkpoint: version ${JSON.stringify(doc.version)} is not supported (this build reads version ${CHECKPOINT_VERSION})`));
+    return left(checkpointError('Version', `checkpoint: version ${preview(doc.version)} is not supported (this build reads version ${CHECKPOINT_VERSION})`));
   }
   if (typeof doc.checksum !== 'string') return left(checkpointError('Checksum', 'checkpoint: no checksum field (expected a string such as "crc32:1a2b3c4d")'));
   let actual: string;
@@ -207,13 +220,12 @@ export const decodeCheckpoint = (input: unknown): Either<CheckpointError, Checkp
     const recorded = doc.checksum.length > 40 ? `${JSON.stringify(doc.checksum.slice(0, 40))}…` : JSON.stringify(doc.checksum);
     return left(checkpointError('Checksum', `checkpoint: the content does not match its checksum (recorded ${recorded}, computed "${actual}"): the file is corrupt or was edited`));
   }
-  let decoded: ReturnType<typeof documentCodec.decode>;
-  try {
-    decoded = documentCodec.decode(doc);
-  } catch (e) {
-    return left(checkpointError('Malformed', `checkpoint: ${(e as Error).message}`));
+  const decoded = documentCodec.decode(doc);
+  if (isLeft(decoded)) {
+    // A shape past the ceiling is reported by core's shape codec with the limit's name.
+    const tooLarge = decoded.left.some((e) => e.message?.includes('(MAX_ELEMENTS)') === true);
+    return left(checkpointError(tooLarge ? 'TooLarge' : 'Malformed', `checkpoint: ${formatErrors(decoded.left)}`));
   }
-  if (isLeft(decoded)) return left(checkpointError('Malformed', `checkpoint: ${formatErrors(decoded.left)}`));
   const { model: spec, config, state, createdAt } = decoded.right;
   const model = buildModel(spec);
   if (isLeft(model)) return left(checkpointError('Malformed', `checkpoint: ${model.left}`));

@@ -1,7 +1,7 @@
 // JSON forms of pytrees of tensors, metrics and events: for checkpoints, `--json` output and worker messages.
 
 import * as t from 'io-ts';
-import { Tensor, tensorFromJson, type TensorJson } from '@chainrule/core';
+import { Tensor, checkUntrusted, tensorFromJson, type TensorJson } from '@chainrule/core';
 import type { ConfusionMatrix, Metrics } from './metrics.js';
 import type { EpochSummary, History, TrainEvent } from './events.js';
 
@@ -12,7 +12,9 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'obj
 
 /**
  * Codec between a pytree of tensors (params, optimizer state) and {@link TreeJson}. Decoding
- * checks every tensor (dtype, shape, data length) and reports the path of the first bad one.
+ * checks every tensor (dtype, shape, data length) and reports the path of the first bad one;
+ * input nested deeper than MAX_DEPTH or holding a `__proto__`/`constructor`/`prototype` key
+ * is refused.
  *
  * @example
  * treeCodec.encode([{ w: tensor([1, 2]) }]) // [{ w: { $tensor: { dtype: 'float32', shape: [2], data: [1, 2] } } }]
@@ -21,6 +23,9 @@ export const treeCodec = new t.Type<unknown, TreeJson, unknown>(
   'PyTree',
   (_u): _u is unknown => true,
   (u, c) => {
+    // Depth bounded and prototype keys refused before the walk below copies any record.
+    const unsafe = checkUntrusted(u);
+    if (unsafe !== undefined) return t.failure(u, c, unsafe.message);
     // Iterative, with paths as linked lists built into a context only on failure: a hostile,
     // deeply nested document neither overflows the stack nor costs time quadratic in its depth.
     type Path = { readonly key: string; readonly actual: unknown; readonly parent: Path | undefined };
