@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { lastValueFrom, toArray } from 'rxjs';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { tensor, type Tensor } from '@chainrule/core';
+import { formatErrors, tensor, type Tensor } from '@chainrule/core';
 import { xorConfig } from '../test/helpers.js';
 import { eventToJson, treeCodec } from './json.js';
 import { train } from './train.js';
@@ -42,9 +42,17 @@ describe('treeCodec', () => {
     expect(out.a).toBe(4);
     expect(treeCodec.decode({ x: 'str' })._tag).toBe('Left');
   });
-  it('survives a deeply nested document', () => {
+  it('refuses a deeply nested document with a Left naming the limit, and accepts 64 levels', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100000; i++) deep = [deep];
-    expect(treeCodec.decode(deep)._tag).toBe('Right');
+    const r = treeCodec.decode(deep);
+    expect(r._tag === 'Left' && formatErrors(r.left)).toMatch(/nested deeper than 64 levels/);
+    let ok: unknown = 1;
+    for (let i = 0; i < 64; i++) ok = [ok];
+    expect(treeCodec.decode(ok)._tag).toBe('Right');
+  });
+  it('never lets a __proto__ key swap a record prototype', () => {
+    const r = treeCodec.decode(JSON.parse('{"w":1,"__proto__":{"x":2}}'));
+    expect(r._tag === 'Left' && formatErrors(r.left)).toMatch(/__proto__: key '__proto__' is not allowed/);
   });
 });
