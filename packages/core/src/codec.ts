@@ -3,7 +3,7 @@
 import * as t from 'io-ts';
 import { Tensor, allocate, type DType } from './tensor.js';
 import { sizeOf } from './shape.js';
-import { clip, preview } from './errors.js';
+import { clipText, preview } from './errors.js';
 import { checkUntrusted, shapeProblem } from './limits.js';
 
 /** At most this many problems are listed by {@link formatErrors}; the rest are counted. */
@@ -121,7 +121,7 @@ export const tensorFromJson = new t.Type<Tensor, TensorJson, unknown>(
       return validateTensorJson(u, c);
     } catch (e) {
       // A hostile value (a throwing getter or proxy) is a failure, never an exception.
-      return t.failure(u, c, `could not be read (${e instanceof Error ? clip(e.message) : preview(e)})`);
+      return t.failure(u, c, `could not be read (${e instanceof Error ? clipText(e.message) : preview(e)})`);
     }
   },
   (x) => ({ dtype: x.dtype, shape: [...x.shape], data: Array.from(x.data, encodeNumber) }),

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { preview, clip, suggest, ChainruleError } from './index.js';
+import { preview, clipText, suggest, ChainruleError } from './index.js';
 
 describe('preview', () => {
   it('renders small values like JSON', () => {
@@ -33,10 +33,10 @@ describe('preview', () => {
   });
 });
 
-describe('clip', () => {
+describe('clipText', () => {
   it('cuts long text with an ellipsis and leaves short text alone', () => {
-    expect(clip('abcdefghij', 8)).toBe('abcde...');
-    expect(clip('abc', 8)).toBe('abc');
+    expect(clipText('abcdefghij', 8)).toBe('abcde...');
+    expect(clipText('abc', 8)).toBe('abc');
   });
 });
 

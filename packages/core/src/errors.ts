@@ -85,7 +85,7 @@ export const preview = (value: unknown, max = 60): string => {
   } catch {
     out += '<unreadable>';
   }
-  return clip(out, max);
+  return clipText(out, max);
 };
 
 /**
@@ -93,9 +93,9 @@ export const preview = (value: unknown, max = 60): string => {
  * message (from a plugin, a parser) inside another.
  *
  * @example
- * clip('abcdefghij', 8) // 'abcde...'
+ * clipText('abcdefghij', 8) // 'abcde...'
  */
-export const clip = (text: string, max = 200): string => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
+export const clipText = (text: string, max = 200): string => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
 
 const editDistance = (a: string, b: string): number => {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -3,7 +3,7 @@
 import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { type DecodeFailure, decodeFailure, preview, clip } from './errors.js';
+import { type DecodeFailure, decodeFailure, preview, clipText } from './errors.js';
 import { MAX_ELEMENTS, checkUntrusted, shapeProblem } from './limits.js';
 import { attrKeys, unknownAttrProblem } from './attr-keys.js';
 import type { Op } from './op.js';
@@ -155,7 +155,7 @@ export const decodeGraph = (json: unknown, registry: Registry): Either<DecodeFai
     return decodeGraphValue(json, registry);
   } catch (e) {
     // A plugin's codec or infer that throws on strange attrs must not crash the caller.
-    return left(decodeFailure(`graph: could not be decoded (${e instanceof Error ? clip(e.message) : preview(e)})`));
+    return left(decodeFailure(`graph: could not be decoded (${e instanceof Error ? clipText(e.message) : preview(e)})`));
   }
 };
 
@@ -165,7 +165,7 @@ const decodeGraphValue = (json: unknown, registry: Registry): Either<DecodeFailu
     try {
       value = JSON.parse(json);
     } catch (e) {
-      return left(decodeFailure(`graph: not valid JSON (${clip((e as Error).message)})`));
+      return left(decodeFailure(`graph: not valid JSON (${clipText((e as Error).message)})`));
     }
   }
   const unsafe = checkUntrusted(value);

@@ -1,6 +1,6 @@
 // Public API of @chainrule/core: tensors, graphs, op plugins, registries, transforms, PRNG.
 
-export { ChainruleError, decodeFailure, preview, clip, suggest, type ErrorCode, type ErrorContext, type ShapeError, type DecodeFailure } from './errors.js';
+export { ChainruleError, decodeFailure, preview, clipText, suggest, type ErrorCode, type ErrorContext, type ShapeError, type DecodeFailure } from './errors.js';
 export { sizeOf, stridesOf, shapesEqual, broadcastShapes, normalizeAxes, isShape, type Shape } from './shape.js';
 export {
   Tensor, tensor, fromData, full, zeros, ones, arange, linspace, eye, toNested, isTensor, allocate,

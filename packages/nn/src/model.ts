@@ -2,7 +2,7 @@
 
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { ChainruleError, checkUntrusted, clip, formatErrors, preview, split, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
+import { ChainruleError, checkUntrusted, clipText, formatErrors, preview, split, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
 import { activation, callLayer, dense, denseFromSpec, entriesOf, flatten, initLayerState, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
 import { batchNormFromSpec, layerNormFromSpec } from './norm.js';
 import { embeddingFromSpec, positionalEmbedding } from './embedding.js';
@@ -240,7 +240,7 @@ export const buildModel = (spec: unknown): Either<string, Model> => {
     if (isLeft(shapes)) return left(`model spec: ${shapes.left}`);
     return right(makeModel(inputShape, layers, dtype, shapes.right));
   } catch (e) {
-    return left(`model spec: could not be read (${e instanceof Error ? clip(e.message) : preview(e)})`);
+    return left(`model spec: could not be read (${e instanceof Error ? clipText(e.message) : preview(e)})`);
   }
 };
 

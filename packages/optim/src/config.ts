@@ -1,6 +1,6 @@
 // Optimizers and schedules from plain JSON configs (CLI flags, config files), decoded to Either.
 
-import { ChainruleError, checkUntrusted, clip, decodeFailure, preview, type DecodeFailure } from '@chainrule/core';
+import { ChainruleError, checkUntrusted, clipText, decodeFailure, preview, type DecodeFailure } from '@chainrule/core';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { clipByGlobalNorm, clipByValue } from './gradient-transforms.js';
 import { adam, adamw, rmsprop, sgd, type AdamOptions, type OptimizerState, type RmspropOptions, type SgdOptions } from './optimizers.js';
@@ -61,7 +61,7 @@ const attempt = <A>(path: string, make: () => A): Either<DecodeFailure, A> => {
   } catch (e) {
     if (e instanceof ChainruleError) return left(decodeFailure(`${path}: ${e.message.replace(/^BadArgument: /, '')}`));
     // Anything else (a hostile getter, a bug) is still a Left: decoding never throws.
-    return left(decodeFailure(`${path}: could not be read (${e instanceof Error ? clip(e.message) : preview(e)})`));
+    return left(decodeFailure(`${path}: could not be read (${e instanceof Error ? clipText(e.message) : preview(e)})`));
   }
 };
 

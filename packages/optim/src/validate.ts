@@ -1,6 +1,6 @@
 // Construction-time checks of hyperparameters: each failure throws a ChainruleError naming the field.
 
-import { ChainruleError, clip, preview, suggest } from '@chainrule/core';
+import { ChainruleError, clipText, preview, suggest } from '@chainrule/core';
 import type { ScalarOrSchedule } from './transform.js';
 
 /** A numeric range check: optional `min`/`max` bounds, each inclusive unless marked exclusive, and an optional integer test. */
@@ -86,7 +86,7 @@ export const checkOptions = (where: string, options: unknown, known: readonly st
   if (unknown.length > 0) {
     const near = suggest(unknown[0], known);
     const hint = near === undefined ? '' : `; did you mean '${near}'?`;
-    throw new ChainruleError('BadArgument', `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => clip(k, 40)).join(', ')} (known: ${known.join(', ')}${hint})`);
+    throw new ChainruleError('BadArgument', `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => clipText(k, 40)).join(', ')} (known: ${known.join(', ')}${hint})`);
   }
 };
 

@@ -2,7 +2,7 @@
 
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { checkUntrusted, clip, formatErrors, preview } from '@chainrule/core';
+import { checkUntrusted, clipText, formatErrors, preview } from '@chainrule/core';
 import { buildModel, checkModelParams, type Model, type ModelSpec, type Params } from '@chainrule/nn';
 import type { TrainState } from './events.js';
 import { crc32 } from './checksum.js';
@@ -187,7 +187,7 @@ export const decodeCheckpoint = (input: unknown): Either<CheckpointError, Checkp
   try {
     return decodeCheckpointValue(input);
   } catch (e) {
-    return left(checkpointError('Malformed', `checkpoint: could not be read (${e instanceof Error ? clip(e.message) : preview(e)})`));
+    return left(checkpointError('Malformed', `checkpoint: could not be read (${e instanceof Error ? clipText(e.message) : preview(e)})`));
   }
 };
 
@@ -197,7 +197,7 @@ const decodeCheckpointValue = (input: unknown): Either<CheckpointError, Checkpoi
     try {
       doc = JSON.parse(input);
     } catch (e) {
-      return left(checkpointError('Json', `checkpoint is not valid JSON (${clip((e as Error).message)}); the file may be truncated or corrupt`));
+      return left(checkpointError('Json', `checkpoint is not valid JSON (${clipText((e as Error).message)}); the file may be truncated or corrupt`));
     }
   }
   if (!isRecord(doc)) return left(checkpointError('Malformed', 'checkpoint: expected a JSON object'));
