@@ -2,7 +2,7 @@
 
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { tensor, grad, sum, type Tensor, type DType } from '@chainrule/core';
+import { tensor, grad, sum, mul, type Tensor, type DType } from '@chainrule/core';
 import * as R from './reduce.js';
 import { checkGrads, arbShape, arbTensor, arbSeed, expectClose, unravel, ravel, asFloat32, throwsWith } from '../test/fd.js';
 import { std, norm } from './reduce.js';
@@ -115,6 +115,25 @@ describe('reduce conventions', () => {
     expect(gradOf((x) => R.prod(x), f64([2, 0, 3]))).toEqual([0, 6, 0]);
     expect(gradOf((x) => R.prod(x), f64([2, 0, 0]))).toEqual([0, 0, 0]);
     expect(gradOf((x) => R.prod(x, { axis: 1 }), f64([[2, 0, 3], [1, 2, 4]]))).toEqual([0, 6, 0, 8, 4, 2]);
+  });
+
+  it('prod has the exact, symmetric Hessian at exact zeros', () => {
+    // Row i of the Hessian of f is the gradient of x ↦ ∂f/∂xᵢ.
+    const hessian = (f: (x: Tensor) => Tensor, x: Tensor): number[][] =>
+      Array.from({ length: x.size }, (_, i) => gradOf((z) => mul(grad((w: Tensor) => sum(f(w)))(z) as Tensor, oneHotRow(x.size, i)), x));
+    const oneHotRow = (n: number, i: number) => tensor(Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)), { dtype: 'float64' });
+    // P = x₀x₁x₂: ∂²P/∂xᵢ∂xⱼ = x_k (k the third index), 0 on the diagonal.
+    const byHand = ([a, b, c]: number[]) => [[0, c, b], [c, 0, a], [b, a, 0]];
+    // Without zeros the diagonal is (p/xᵢ)/xᵢ − p/xᵢ², zero up to rounding; with zeros every entry is exact.
+    const close = (a: number[][], b: number[][]) => a.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - b[i][j])).toBeLessThanOrEqual(1e-14)));
+    close(hessian((z) => R.prod(z), f64([2, 5, 3])), byHand([2, 5, 3]));
+    for (const x of [[0, 2, 3], [2, 0, 3], [0, 0, 3], [0, 0, 0], [-1.5, 0, 4]]) {
+      expect(hessian((z) => R.prod(z), f64(x))).toEqual(byHand(x));
+    }
+    // Four elements with one zero: ∂²P/∂xᵢ∂xⱼ = Π of the other two.
+    const x = [0, 2, 3, 5];
+    const want = x.map((_, i) => x.map((_, j) => (i === j ? 0 : x.filter((_, k) => k !== i && k !== j).reduce((a, b) => a * b, 1))));
+    expect(hessian((z) => R.prod(z), f64(x))).toEqual(want);
   });
 
   it('variance: ddof 1 is the unbiased sample variance', () => {

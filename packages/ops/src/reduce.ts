@@ -123,8 +123,11 @@ export const min: Op<ReduceAttrs> = defineOp({
 });
 
 /**
- * ∂prod/∂xᵢ = Πⱼ≠ᵢ xⱼ without dividing by zero: with no zero in a group it is p/xᵢ; with one
- * zero it is the product of the others at the zero and 0 elsewhere; with more it is 0.
+ * ∂prod/∂xᵢ = Πⱼ≠ᵢ xⱼ without dividing by zero, written so that its own derivative (the
+ * Hessian) is exact and symmetric at zeros too. With p the product of the non-zero elements
+ * of a group and z = Σ x·[x = 0] (0 in value, but carrying the zeros' gradient):
+ * no zero: p/xᵢ; one zero: p at the zero and z·p/xᵢ elsewhere (so ∂²/∂xᵢ∂x₀ = p/xᵢ from both
+ * sides); two zeros: (z − xᵢ)·p at each zero (the other zero times p) and 0 elsewhere; more: 0.
  */
 const prodSlope = (x: Tensor, attrs: ReduceAttrs): Tensor => {
   const { axes } = layout(x.shape, attrs);
@@ -132,13 +135,15 @@ const prodSlope = (x: Tensor, attrs: ReduceAttrs): Tensor => {
   const zeros = sum(isZero, { axis: axes, keepDims: true });
   const safe = where(isZero, 1, x);
   const p = prod(safe, { axis: axes, keepDims: true });
-  return where(equal(zeros, 0), div(p, safe), where(equal(zeros, 1), mul(isZero, p), 0));
+  const z = sum(mul(x, isZero), { axis: axes, keepDims: true });
+  const oneZero = where(isZero, p, mul(z, div(p, safe)));
+  const twoZeros = where(isZero, mul(sub(z, x), p), 0);
+  return where(equal(zeros, 0), div(p, safe), where(equal(zeros, 1), oneZero, where(equal(zeros, 2), twoZeros, 0)));
 };
 
 /**
  * Product over `axis` (default all axes); 1 over no elements. The gradient Πⱼ≠ᵢ xⱼ is exact
- * with any number of zeros (no division by zero); second derivatives are exact where no
- * element of a group is zero.
+ * with any number of zeros (no division by zero), and so are second derivatives.
  *
  * @example
  * prod(tensor([[1, 2], [3, 4]]), { axis: 1 }) // [2, 12]
