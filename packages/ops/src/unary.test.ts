@@ -43,6 +43,7 @@ const cases: readonly Case[] = [
   { name: 'elu α=0.5', f: (x) => U.elu(x, { alpha: 0.5 }), ref: (v) => (v > 0 ? v : 0.5 * (Math.exp(v) - 1)), domain: domainOf(U.elu), smooth: false },
   { name: 'erf', f: U.erf, ref: erfReference, domain: domainOf(U.erf), smooth: true },
   { name: 'gelu', f: U.gelu, ref: (v) => 0.5 * v * (1 + erfReference(v / Math.SQRT2)), domain: domainOf(U.gelu), smooth: true },
+  { name: 'erfc', f: U.erfc, ref: (v) => 1 - erfReference(v), domain: domainOf(U.erfc), smooth: true },
   { name: 'softplus', f: U.softplus, ref: (v) => Math.log(1 + Math.exp(v)), domain: domainOf(U.softplus), smooth: true },
   { name: 'silu', f: U.silu, ref: (v) => v / (1 + Math.exp(-v)), domain: domainOf(U.silu), smooth: true },
   { name: 'clip', f: (x) => U.clip(x, { min: -1, max: 1 }), ref: (v) => Math.min(Math.max(v, -1), 1), domain: domainOf(U.clip), smooth: false },
@@ -116,6 +117,25 @@ describe('unary stability and known values', () => {
     ];
     expectClose('gelu', U.gelu(f64(table.map((p) => p[0]))).data, table.map((p) => p[1]), 0, 1e-13);
     expect(Number.isFinite(U.gelu(f64([-1000])).data[0])).toBe(true);
+  });
+
+  it("gelu's derivative keeps its relative precision for x < −6 (through erfc)", () => {
+    // Φ(x) + x·φ(x) from mpmath at 50 digits; ½(1 + erf(x/√2)) would leave ~1e-3 relative error at −8.
+    const table: [number, number][] = [
+      [-6.5, -1.6950517937572625678e-9], [-8, -3.9796072610867959891e-14], [-10, -7.6184000964648140857e-22], [-15, -8.2593546627734967299e-49],
+      [-25, -1.910425737398465604e-135], [-30, -4.4160316907084943701e-195],
+    ];
+    const slope = grad((x: Tensor) => sum(U.gelu(x)))(f64(table.map((p) => p[0]))) as Tensor;
+    expectClose("gelu'", slope.data, table.map((p) => p[1]), 0, 1e-12);
+  });
+
+  it('erfc matches high-precision values, tail included', () => {
+    // mpmath at 50 digits
+    const table: [number, number][] = [
+      [-3, 1.9999779095030015], [-1, 1.8427007929497148], [0, 1], [0.5, 0.4795001221869535], [1.5, 0.033894853524689274], [2, 0.004677734981047266],
+      [3, 2.209049699858544e-5], [5, 1.537459794428035e-12], [10, 2.088487583762545e-45], [26, 5.663192408856143e-296],
+    ];
+    expectClose('erfc', U.erfc(f64(table.map((p) => p[0]))).data, table.map((p) => p[1]), 0, 1e-14);
   });
 });
 

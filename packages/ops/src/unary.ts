@@ -299,6 +299,21 @@ export const erf: Op<{}> = unaryOp({
 });
 
 /**
+ * The complementary error function erfc(x) = 1 − erf(x), with its relative precision kept in
+ * the tail: erfc(26) ≈ 5.7e-296 rather than 0. Same series and continued fraction as erf.
+ *
+ * @example
+ * erfc(tensor([0, 3])) // [1, 2.209e-5]
+ */
+export const erfc: Op<{}> = unaryOp({
+  name: 'ops.erfc',
+  fn: erfcOf,
+  // d erfc = −(2/√π)·e^(−x²)
+  derivative: (x) => mul(exp(neg(mul(x, x))), -TWO_OVER_SQRT_PI),
+  domains: [{ min: -3, max: 3 }],
+});
+
+/**
  * Gaussian error linear unit, the exact form x·Φ(x) = x·½·(1 + erf(x/√2)) (not the tanh
  * approximation). Φ is computed through erfc for negative x, so the tail keeps its relative
  * precision.
@@ -309,8 +324,8 @@ export const erf: Op<{}> = unaryOp({
 export const gelu: Op<{}> = unaryOp({
   name: 'ops.gelu',
   fn: (v) => v * 0.5 * erfcOf(-v * SQRT_HALF),
-  // d gelu = Φ(x) + x·φ(x)
-  derivative: (x) => add(mul(add(erf(mul(x, SQRT_HALF)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))),
+  // d gelu = Φ(x) + x·φ(x), with Φ(x) = ½·erfc(−x/√2): for x < −6 the sum is tiny and ½(1 + erf) would lose its digits
+  derivative: (x) => add(mul(erfc(mul(x, -SQRT_HALF)), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))),
   domains: [{ min: -4, max: 4 }],
 });
 
