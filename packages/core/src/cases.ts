@@ -25,8 +25,12 @@ export type ConformanceInput =
 export interface ConformanceCase {
   /** One spec per input. */
   readonly inputs?: readonly ConformanceInput[];
-  /** Instead of `inputs`: random broadcast-compatible shapes for every input (rank ≤ 3, dims ≤ 3). */
-  readonly broadcast?: boolean;
+  /**
+   * Instead of `inputs`: `true` for random broadcast-compatible shapes for every input (rank ≤ 3,
+   * dims ≤ 3), checked once more with each operand in turn always broadcast; `'batch'` for a
+   * batched matmul, each operand's batch axes broadcast in turn.
+   */
+  readonly broadcast?: boolean | 'batch';
   /** The attrs to call the op with (default `{}`). */
   readonly attrs?: object;
   /** Which inputs to differentiate (default: all but fixed ones). */

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { broadcastShapes as broadcastOf, coreRegistry, ChainruleError, type Tensor } from '@chainrule/core';
 import { arb } from './arbitraries.js';
-import { keepAway, valueRange } from './arb.js';
+import { keepAway, regions, regionsHit, valueRange } from './arb.js';
 
 /** NumPy broadcasting written out directly, as the reference. */
 const numpyBroadcast = (a: readonly number[], b: readonly number[]): number[] | undefined => {
@@ -64,6 +64,63 @@ describe('arb.broadcastShapes', () => {
     };
     expect(pairs.some(oneVsMore)).toBe(true);
     expect(pairs.some(([a, b]) => a.length === b.length && a.every((d, i) => d === b[i]))).toBe(true);
+  });
+});
+
+describe('one operand always broadcast', () => {
+  /** The reference broadcast of many shapes, by NumPy's rule. */
+  const resultOf = (shapes: number[][]): number[] => shapes.reduce((acc, s) => numpyBroadcast(acc, s)!, [] as number[]);
+  /** Whether `s` is expanded to `out`: fewer axes, or a 1 where out is longer. */
+  const expanded = (s: number[], out: number[]): boolean => s.length < out.length || s.some((d, i) => d === 1 && out[out.length - s.length + i] > 1);
+
+  it('broadcastShapes({ broadcast: k }) always expands operand k and still broadcasts', () => {
+    for (const k of [0, 1, 2]) {
+      fc.assert(
+        fc.property(arb.broadcastShapes({ maxRank: 3, maxDim: 3, count: 3, broadcast: k }), (shapes) => {
+          const out = resultOf(shapes);
+          expect(expanded(shapes[k], out)).toBe(true);
+        }),
+        { numRuns: 200 },
+      );
+    }
+    expect(() => arb.broadcastShapes({ broadcast: 2 })).toThrow(/operand 2 does not exist among 2/);
+    expect(() => arb.broadcastShapes({ broadcast: 0, maxDim: 1 })).toThrow(/maxDim ≥ 2/);
+  });
+
+  it('matmulShapes({ broadcast: k }) gives matmul-compatible pairs with operand k batch-broadcast', () => {
+    for (const k of [0, 1] as const) {
+      fc.assert(
+        fc.property(arb.matmulShapes({ broadcast: k }), ([a, b]) => {
+          expect(a[a.length - 1]).toBe(b[b.length - 2]);
+          const ba = a.slice(0, -2), bb = b.slice(0, -2);
+          const batch = numpyBroadcast(ba, bb)!;
+          expect(expanded([ba, bb][k], batch)).toBe(true);
+        }),
+        { numRuns: 100 },
+      );
+    }
+  });
+});
+
+describe('regions and cover', () => {
+  it('regions are the intervals between avoided points, shrunk by the margin', () => {
+    expect(regions(valueRange({ min: -1, max: 2, avoid: [0, 1] }))).toEqual([
+      { min: -1, max: -0.1, avoid: [], margin: 0 },
+      { min: 0.1, max: 0.9, avoid: [], margin: 0 },
+      { min: 1.1, max: 2, avoid: [], margin: 0 },
+    ]);
+    expect(regions(valueRange({ min: 0, max: 1, avoid: [5] }))).toEqual([{ min: 0, max: 1, avoid: [], margin: 0 }]);
+  });
+
+  it('cover puts a value in every region whenever there are enough elements', () => {
+    const r = valueRange({ min: -4, max: 4, avoid: [-3.5, 3.5] });
+    fc.assert(
+      fc.property(arb.tensor({ shape: arb.shape({ minRank: 1, maxRank: 2, minDim: 3 }), ...r, cover: true }), (x) => {
+        expect(regionsHit(x, r)).toBe(3);
+        for (const v of x.data) expect(Math.abs(Math.abs(v) - 3.5)).toBeGreaterThanOrEqual(0.1 - 1e-12);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 

@@ -54,28 +54,85 @@ export const shape = (options: ShapeOptions = {}): fc.Arbitrary<number[]> => {
 export interface BroadcastShapesOptions extends ShapeOptions {
   /** How many shapes (default 2). */
   readonly count?: number;
+  /**
+   * The index of an operand that must really be broadcast: along some axis where the result
+   * is longer than 1, it has a 1 or no axis at all, while every other operand has the full
+   * length there. Checking each operand in turn catches a VJP that unbroadcasts only one side.
+   */
+  readonly broadcast?: number;
 }
 
 /**
  * Tuples of shapes that broadcast together under NumPy rules: each is the common shape with
- * some leading dimensions dropped (a rank difference) and some dimensions set to 1.
+ * some leading dimensions dropped (a rank difference) and some dimensions set to 1. With
+ * `broadcast: k`, operand k is always broadcast somewhere.
  *
  * @example
  * fc.assert(fc.property(arb.broadcastShapes(), ([a, b]) => isRight(broadcastShapes(a, b))))
+ * arb.broadcastShapes({ broadcast: 1 }) // e.g. [[2, 3], [3]] or [[2, 3], [1, 3]]: the second is expanded
  */
 export const broadcastShapes = (options: BroadcastShapesOptions = {}): fc.Arbitrary<number[][]> => {
   const b = shapeBounds(options, 'arb.broadcastShapes');
   needInt('arb.broadcastShapes.count', options.count, 1);
   const count = options.count ?? 2;
+  const k = options.broadcast;
+  if (k !== undefined) {
+    needInt('arb.broadcastShapes.broadcast', k, 0);
+    if (k >= count) throw new ChainruleError('BadArgument', `arb.broadcastShapes.broadcast: operand ${k} does not exist among ${count}`);
+    if (count < 2 || b.maxRank < 1 || b.maxDim < 2) {
+      throw new ChainruleError('BadArgument', 'arb.broadcastShapes.broadcast: needs count ≥ 2, maxRank ≥ 1 and maxDim ≥ 2 (something to broadcast against)');
+    }
+  }
   const operand = fc.tuple(fc.nat({ max: b.maxRank }), fc.array(fc.boolean(), { minLength: b.maxRank, maxLength: b.maxRank }));
   return fc
     .tuple(shape(options), fc.array(operand, { minLength: count, maxLength: count }))
-    .map(([full, operands]) =>
-      operands.map(([drop, ones]) => {
-        const d = Math.min(drop, full.length);
-        return full.slice(d).map((n, i) => (ones[i + d] ? 1 : n));
-      }),
-    );
+    .map(([drawn, operands]) => {
+      let full = drawn;
+      const ops = operands.map(([drop, ones]) => ({ drop: Math.min(drop, drawn.length), ones: [...ones] }));
+      if (k !== undefined) {
+        // A dim of at least 2 to broadcast along, which operand k lacks and every other operand has.
+        if (!full.some((n) => n >= 2)) full = full.length === 0 ? [2] : [2, ...full.slice(1)];
+        const d = full.findIndex((n) => n >= 2);
+        const o = ops[k];
+        o.drop = Math.min(o.drop, full.length);
+        if (!(o.drop > d)) o.ones[d] = true;
+        ops.forEach((x, j) => {
+          if (j === k) return;
+          x.drop = Math.min(x.drop, d);
+          x.ones[d] = false;
+        });
+      }
+      return ops.map(({ drop, ones }) => {
+        const dd = Math.min(drop, full.length);
+        return full.slice(dd).map((n, i) => (ones[i + dd] ? 1 : n));
+      });
+    });
+};
+
+/** Options of {@link matmulShapes}. */
+export interface MatmulShapesOptions {
+  /** The operand (0 or 1) whose batch axes are broadcast against the other's. */
+  readonly broadcast: 0 | 1;
+  /** Most batch axes (default 2). */
+  readonly maxBatchRank?: number;
+  /** Largest dimension (default 3). */
+  readonly maxDim?: number;
+}
+
+/**
+ * Shape pairs `[..., m, k]`, `[..., k, n]` for a batched matmul whose batch axes broadcast,
+ * with the chosen operand's batch axes broadcast (fewer or of size 1).
+ *
+ * @example
+ * arb.matmulShapes({ broadcast: 0 }) // e.g. [[3, 2], [2, 2, 4]] or [[1, 3, 2], [2, 2, 4]]
+ */
+export const matmulShapes = (options: MatmulShapesOptions): fc.Arbitrary<number[][]> => {
+  needInt('arb.matmulShapes.maxBatchRank', options.maxBatchRank, 1);
+  needInt('arb.matmulShapes.maxDim', options.maxDim, 2);
+  const maxDim = options.maxDim ?? 3;
+  const batch = broadcastShapes({ minRank: 1, maxRank: options.maxBatchRank ?? 2, maxDim, broadcast: options.broadcast });
+  const dim = fc.integer({ min: 1, max: maxDim });
+  return fc.tuple(batch, dim, dim, dim).map(([[ba, bb], m, k, n]) => [[...ba, m, k], [...bb, k, n]]);
 };
 
 /** Options of `arb.tensor`. */
@@ -92,6 +149,12 @@ export interface TensorOptions {
   readonly avoid?: readonly number[];
   /** How far from each avoided point values stay (default 0.1). */
   readonly margin?: number;
+  /**
+   * Put at least one value in every region the avoided points cut [min, max] into (both
+   * sides of a kink, inside and outside a clamp) when the tensor has enough elements
+   * (default false).
+   */
+  readonly cover?: boolean;
 }
 
 /** The value range of a domain with the defaults filled in. */
@@ -159,19 +222,63 @@ export const value = (r: ValueRange): fc.Arbitrary<number> => {
 };
 
 /**
+ * The intervals the avoided points cut a value range into, each shrunk by the margin: the
+ * regions of a piecewise op (x < 0 and x > 0 for relu; below, inside and above a clamp).
+ *
+ * @example
+ * regions(valueRange({ min: -1, max: 2, avoid: [0, 1] })) // [−1, −0.1], [0.1, 0.9], [1.1, 2]
+ */
+export const regions = (r: ValueRange): ValueRange[] => {
+  const out: ValueRange[] = [];
+  let lo = r.min;
+  for (const a of r.avoid) {
+    if (!(a > r.min && a < r.max)) continue;
+    if (a - r.margin > lo) out.push({ min: lo, max: a - r.margin, avoid: [], margin: 0 });
+    lo = Math.max(lo, a + r.margin);
+  }
+  if (r.max > lo) out.push({ min: lo, max: r.max, avoid: [], margin: 0 });
+  return out;
+};
+
+/**
+ * How many of the {@link regions} of a range the values of a tensor fall in.
+ *
+ * @example
+ * regionsHit(tensor([-1, 0.5]), valueRange({ avoid: [0] })) // 2
+ */
+export const regionsHit = (x: Tensor, r: ValueRange): number => {
+  const rs = regions(r);
+  const d = x.data;
+  return rs.filter((g) => d.some((v) => v >= g.min && v <= g.max)).length;
+};
+
+/**
  * Tensors of a fixed or random shape whose values lie in [min, max], at least `margin` away
- * from every point of `avoid` (e.g. the kink of relu at 0).
+ * from every point of `avoid` (e.g. the kink of relu at 0); with `cover`, every region
+ * between avoided points holds a value.
  *
  * @example
  * arb.tensor({ shape: [2, 3], min: 0.1, max: 10 })            // inputs for log
  * arb.tensor({ shape: arb.shape({ maxRank: 2 }), avoid: [0] }) // inputs for relu
+ * arb.tensor({ shape: [4], min: -2, max: 2, avoid: [-1, 1], cover: true }) // values below, inside and above clip(−1, 1)
  */
 export const tensorArb = (options: TensorOptions = {}): fc.Arbitrary<Tensor> => {
   const dtype = options.dtype ?? 'float64';
   if (dtype !== 'float32' && dtype !== 'float64') throw new ChainruleError('BadArgument', `arb.tensor.dtype: expected 'float32' or 'float64', got ${String(dtype)}`);
   const r = valueRange(options, 'arb.tensor');
   const v = value(r);
-  const fill = (s: Shape) => fc.array(v, { minLength: sizeOf(s), maxLength: sizeOf(s) }).map((vals) => tensor(vals, { shape: s, dtype }));
+  const parts = options.cover === true ? regions(r) : [];
+  const fill = (s: Shape) => {
+    const n = sizeOf(s);
+    const plain = fc.array(v, { minLength: n, maxLength: n });
+    if (parts.length < 2 || n < parts.length) return plain.map((vals) => tensor(vals, { shape: s, dtype }));
+    // One value from each region, at distinct random places; the rest drawn from the whole range.
+    const places = fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: parts.length, maxLength: parts.length });
+    return fc.tuple(plain, fc.tuple(...parts.map(value)), places).map(([vals, picks, at]) => {
+      at.forEach((p, i) => (vals[p] = picks[i]));
+      return tensor(vals, { shape: s, dtype });
+    });
+  };
   const s = options.shape ?? shape();
   if (s instanceof fc.Arbitrary) return s.chain(fill);
   if (!isShape(s)) throw new ChainruleError('BadArgument', `arb.tensor.shape: expected a shape or an arbitrary of shapes, got ${JSON.stringify(s)}`);

@@ -64,6 +64,28 @@ describe('checkOpPlugin on a conforming op', () => {
   });
 });
 
+describe('checkOpPlugin reports what each case exercised', () => {
+  it('lists per case its runs and checks, every case run at least once', () => {
+    const r = assertOpPlugin(mul, { cases: [{ inputs: [[2, 3], [2, 3]], label: 'same shapes' }, { broadcast: true, label: 'b' }], numRuns: 4 });
+    expect(r.cases.map((c) => c.label)).toEqual(['same shapes', 'b', 'b: operand 0 broadcast', 'b: operand 1 broadcast']);
+    for (const c of r.cases) {
+      expect(c.runs).toBe(1);
+      expect(c.checks).toEqual(expect.arrayContaining(['inference', 'purity', 'VJP', 'JVP', "JVP with only input 0's tangent", "JVP with only input 1's tangent", 'JSON round trip']));
+    }
+    expect(r.numRuns).toBe(4);
+  });
+
+  it('says an input reached every region between its avoided points', () => {
+    const kinked = variant(cube, 'test.cubeWithKinks', { smooth: false, domains: [{ min: -2, max: 2, avoid: [-1, 1] }] });
+    const r = assertOpPlugin(kinked, { cases: [{ inputs: [[4]], label: 'four' }, { inputs: [[2]], label: 'two' }], numRuns: 4 });
+    const four = r.cases.find((c) => c.label === 'four')!;
+    expect(four.checks).toContain('input 0 in every region (3, split at -1, 1)');
+    // Two elements cannot fill three regions: said, not hidden.
+    const two = r.cases.find((c) => c.label === 'two')!;
+    expect(two.skipped.some((x) => /input 0 reached [12] of 3 regions \(too few elements\)/.test(x))).toBe(true);
+  });
+});
+
 describe('checkOpPlugin failures', () => {
   it('demands a case for an op that is not unary', () => {
     const two = variant(cube, 'test.two', { arity: 2 });
@@ -107,7 +129,7 @@ describe('checkOpPlugin failures', () => {
   it('reports a registry that does not hold the op', () => {
     const f = failureOf(checkOpPlugin(cube, { registry: Registry.empty(), numRuns: 3 }));
     expect(f.check).toBe('JSON round trip');
-    expect(f.message).toContain("unknown op 'test.cube'");
+    expect(f.message).toContain('unknown op "test.cube"');
   });
 
   it('reports a case whose attrs do not decode', () => {

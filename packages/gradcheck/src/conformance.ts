@@ -8,7 +8,7 @@ import {
   type DType, type Domain, type Op, type Shape, type Conformance,
 } from '@chainrule/core';
 import { checkGrads, type CheckGradsOptions, type Comparison, type GradCheckFailure } from './check-grads.js';
-import { shape as shapeArb, broadcastShapes as broadcastShapesArb, tensorArb, valueRange } from './arb.js';
+import { broadcastShapes as broadcastShapesArb, matmulShapes, regions, regionsHit, shape as shapeArb, tensorArb, valueRange, type ValueRange } from './arb.js';
 import { describeTensor, firstChange, positionOf, sameNumber, snapshot } from './flat.js';
 
 /**
@@ -36,8 +36,13 @@ export interface OpCase {
   readonly inputs?: readonly InputSpec[];
   /** Or all input shapes at once, e.g. `arb.broadcastShapes()`; values come from the op's domains. */
   readonly shapes?: fc.Arbitrary<readonly Shape[]>;
-  /** Or random broadcast-compatible shapes for every input (rank ≤ 3, dims ≤ 3). */
-  readonly broadcast?: boolean;
+  /**
+   * Or `true`: random broadcast-compatible shapes for every input (rank ≤ 3, dims ≤ 3), plus
+   * one case per operand with that operand always broadcast against the others; `'batch'`:
+   * one case per operand of a batched matmul with that operand's batch axes broadcast. A VJP
+   * that unbroadcasts one side only fails.
+   */
+  readonly broadcast?: boolean | 'batch';
   /** Draw all values of the case pairwise at least this far apart (ops with kinks on ties). */
   readonly distinct?: number;
   /** The attrs to call the op with, or an arbitrary of them (default `{}`). */
@@ -58,7 +63,7 @@ export interface CheckOpPluginOptions {
   readonly badAttrs?: readonly unknown[];
   /** Registry for the JSON round trip (default: one holding just this op). */
   readonly registry?: Registry;
-  /** How many random cases (default 20). */
+  /** How many random cases (default 20), shared out over the cases: each case runs at least once. */
   readonly numRuns?: number;
   /** fast-check seed (default 42). */
   readonly seed?: number;
@@ -76,15 +81,30 @@ export interface OpSample {
   readonly inputs: readonly Tensor[];
   readonly attrs: object;
   readonly wrt: readonly number[];
+  /** The value range each input was drawn from, where the kit drew it (for the region check). */
+  readonly ranges?: readonly (ValueRange | undefined)[];
+}
+
+/** Which checks the runs of one case exercised. */
+export interface OpCaseReport {
+  readonly label: string;
+  /** How many of the random runs drew this case. */
+  readonly runs: number;
+  /** Every check that ran and passed on at least one run of the case. */
+  readonly checks: readonly string[];
+  readonly skipped: readonly string[];
 }
 
 /** The report of a conforming op. */
 export interface OpCheckReport {
   readonly op: string;
+  /** Runs made in all: numRuns shared out over the cases, at least one each. */
   readonly numRuns: number;
   /** The checks that ran (inference, VJP, JVP of VJP, JSON round trip, purity, bad attrs, …). */
   readonly checks: readonly string[];
   readonly skipped: readonly string[];
+  /** Per case (by label): how often it was drawn and the checks it exercised. */
+  readonly cases: readonly OpCaseReport[];
   /** The gradient comparison closest to its tolerance over all runs. */
   readonly worst?: Comparison & { readonly check: string };
 }
@@ -128,19 +148,25 @@ const makeSample = (s: OpSample): OpSample => {
 
 const isTensorArbitrary = (x: unknown): x is fc.Arbitrary<Tensor> => x instanceof fc.Arbitrary;
 
-const inputArbitrary = (spec: InputSpec, domain: Domain | undefined, where: string): fc.Arbitrary<{ t: Tensor; fixed: boolean }> => {
+type Drawn = { readonly t: Tensor; readonly fixed: boolean; readonly range?: ValueRange };
+
+const inputArbitrary = (spec: InputSpec, domain: Domain | undefined, where: string): fc.Arbitrary<Drawn> => {
   if (spec instanceof Tensor) return fc.constant({ t: spec, fixed: true });
   if (isTensorArbitrary(spec)) return spec.map((t) => ({ t, fixed: false }));
-  if (Array.isArray(spec)) return tensorArb({ shape: spec as Shape, ...valueRange(domain, where) }).map((t) => ({ t, fixed: false }));
+  // Drawn values cover every region of a piecewise op: both sides of each avoided point.
+  if (Array.isArray(spec)) {
+    const range = valueRange(domain, where);
+    return tensorArb({ shape: spec as Shape, ...range, cover: true }).map((t) => ({ t, fixed: false, range }));
+  }
   const s = spec as Exclude<InputSpec, Shape | Tensor | fc.Arbitrary<Tensor>>;
-  const r = valueRange({ ...domain, ...s }, where);
-  return tensorArb({ shape: s.shape, ...r }).map((t) => ({ t, fixed: s.fixed === true }));
+  const range = valueRange({ ...domain, ...s }, where);
+  return tensorArb({ shape: s.shape, ...range, cover: true }).map((t) => ({ t, fixed: s.fixed === true, range }));
 };
 
 const caseArbitrary = (op: Op<any>, c: OpCase, index: number): fc.Arbitrary<OpSample> => {
   const label = c.label ?? `case ${index}`;
   const where = (k: number): string => `${op.name} ${label} input ${k}`;
-  let inputs: fc.Arbitrary<{ t: Tensor; fixed: boolean }[]>;
+  let inputs: fc.Arbitrary<Drawn[]>;
   const shapes = c.shapes ?? (c.broadcast === true ? broadcastShapesArb({ maxRank: 3, maxDim: 3, count: arityOf(op) }) : undefined);
   if (shapes !== undefined) {
     inputs = shapes.chain((ss) => fc.tuple(...ss.map((s, k) => inputArbitrary([...s], op.domains?.[k], where(k)))));
@@ -157,6 +183,8 @@ const caseArbitrary = (op: Op<any>, c: OpCase, index: number): fc.Arbitrary<OpSa
       inputs: ins.map((x) => x.t),
       attrs: a,
       wrt: c.wrt !== undefined ? [...c.wrt] : ins.map((x, k) => (x.fixed ? -1 : k)).filter((k) => k >= 0),
+      // Values spread apart for ties no longer come from the drawn ranges.
+      ranges: c.distinct === undefined ? drawn.map((x) => x.range) : undefined,
     });
   });
 };
@@ -179,20 +207,45 @@ const spreadApart = (ins: readonly { t: Tensor; fixed: boolean }[], spacing: num
   return ins.map((x, k) => (x.fixed ? x : { t: tensor(vals[k], { shape: [...x.t.shape], dtype: 'float64' }), fixed: false }));
 };
 
-/** @internal The samples a run of the kit draws from (also used by checkBackend). */
-export const samplesOf = (op: Op<any>, o: CheckOpPluginOptions): Either<string, fc.Arbitrary<OpSample>> => {
+/**
+ * The cases a `broadcast` case stands for: `true` gives random broadcast shapes plus one case
+ * per operand with that operand always broadcast; `'batch'` one case per operand of a batched
+ * matmul with that operand's batch axes broadcast.
+ */
+const expandBroadcast = (op: Op<any>, c: OpCase, index: number): OpCase[] => {
+  const label = c.label ?? `case ${index}`;
+  const { broadcast, ...rest } = c;
+  if (broadcast === 'batch') return ([0, 1] as const).map((k) => ({ ...rest, shapes: matmulShapes({ broadcast: k }), label: `${label}: batch axes of operand ${k} broadcast` }));
+  if (broadcast !== true || c.shapes !== undefined) return [{ ...c, label }];
+  const n = arityOf(op);
+  return [
+    { ...c, label },
+    ...Array.from({ length: n }, (_, k) => ({ ...rest, shapes: broadcastShapesArb({ count: n, maxRank: 3, maxDim: 3, broadcast: k }), label: `${label}: operand ${k} broadcast` })),
+  ];
+};
+
+/** @internal The samples a run of the kit draws from, one arbitrary per case (every case runs). */
+export const caseSamples = (op: Op<any>, o: CheckOpPluginOptions): Either<string, fc.Arbitrary<OpSample>[]> => {
   if (o.arbitrary !== undefined) {
-    return right(
+    return right([
       o.arbitrary.map((s) =>
         makeSample({ label: 'arbitrary', inputs: [...s.inputs], attrs: s.attrs ?? {}, wrt: s.wrt !== undefined ? [...s.wrt] : s.inputs.map((_, k) => k) }),
       ),
-    );
+    ]);
   }
-  const cases = o.cases ?? (op.arity === 1 ? [{ inputs: [{ shape: shapeArb({ maxRank: o.shape?.maxRank ?? 3, maxDim: o.shape?.maxDim ?? 3 }) }], label: 'default unary case' }] : []);
+  const cases = (o.cases ?? (op.arity === 1 ? [{ inputs: [{ shape: shapeArb({ maxRank: o.shape?.maxRank ?? 3, maxDim: o.shape?.maxDim ?? 3 }) }], label: 'default unary case' }] : [])).flatMap(
+    (c, i) => expandBroadcast(op, c, i),
+  );
   if (cases.length === 0) {
     return left(`no conformance case for ${op.name}: it takes ${op.arity === 'variadic' ? 'a variable number of' : op.arity} inputs, so give options.cases (input shapes and attrs) or options.arbitrary`);
   }
-  return right(fc.oneof(...cases.map((c, i) => caseArbitrary(op, c, i))));
+  return right(cases.map((c, i) => caseArbitrary(op, c, i)));
+};
+
+/** @internal The samples of all cases as one arbitrary (checkBackend draws from it). */
+export const samplesOf = (op: Op<any>, o: CheckOpPluginOptions): Either<string, fc.Arbitrary<OpSample>> => {
+  const all = caseSamples(op, o);
+  return isLeft(all) ? all : right(fc.oneof(...all.right));
 };
 
 const castAll = (xs: readonly Tensor[], dtype: DType): Tensor[] => xs.map((x) => cast(x, { dtype }));
@@ -327,7 +380,31 @@ const checkSample = (op: Op<any>, s: OpSample, o: CheckOpPluginOptions, registry
     for (const c of r.right.checks) checks.push(c.check);
     for (const sk of r.right.skipped) skipped.push(sk);
     worst = r.right.worst;
+    // Forward mode with one input's tangent at a time: the rule sees the others as symbolic zeros (null).
+    if (op.jvp !== undefined && s.wrt.length > 1) {
+      for (const i of s.wrt) {
+        const alone = (x: Tensor): Tensor => {
+          const all = fixed.slice();
+          all[i] = x;
+          return op(...all, s.attrs);
+        };
+        const name = `JVP with only input ${i}'s tangent`;
+        const ri = checkGrads(alone, [s.inputs[i]], { ...o.grad, order: 1, modes: ['fwd'], extraChecks: false, seed: o.seed ?? 42 });
+        if (isLeft(ri)) return left({ check: name, message: `${name} (the other inputs' tangents are symbolic zeros): ${ri.left.message}`, gradFailure: ri.left });
+        checks.push(name);
+        if (ri.right.worst !== undefined && (worst === undefined || ri.right.worst.error / ri.right.worst.tolerance > worst.error / worst.tolerance)) worst = { ...ri.right.worst, check: name };
+      }
+    }
   }
+  // Piecewise ops: say whether the values reached every region between the avoided points.
+  s.ranges?.forEach((range, k) => {
+    if (range === undefined || !s.wrt.includes(k)) return;
+    const total = regions(range).length;
+    if (total < 2) return;
+    const hit = regionsHit(s.inputs[k], range);
+    if (hit === total) checks.push(`input ${k} in every region (${total}, split at ${range.avoid.join(', ')})`);
+    else skipped.push(`input ${k} reached ${hit} of ${total} regions (too few elements)`);
+  });
   const roundTrip = stage('JSON round trip', () => checkRoundTrip(op, s, registry));
   if (roundTrip) return left(roundTrip);
   return right({ checks, skipped, ...(worst === undefined ? {} : { worst }) });
@@ -362,16 +439,21 @@ const opFailure = (op: Op<any>, f: SampleFailure, extra: Partial<OpCheckFailure>
  * The conformance kit for an op plugin, for one call in a vitest file. Over random cases it
  * checks: shape inference against the forward kernel (both dtypes), purity (no input,
  * cotangent or tangent is written), the VJP (and JVP) against finite differences with
- * {@link checkGrads} — second order too unless the op is declared `smooth: false` — and a
- * JSON round trip of a graph holding the op. Once, that every `badAttrs` example throws a
- * ChainruleError. A failure names the check and carries fast-check's shrunk counterexample.
+ * {@link checkGrads} — second order too unless the op is declared `smooth: false` — the JVP
+ * once more per input with only that input's tangent (the others symbolic zeros), and a
+ * JSON round trip of a graph holding the op. Inputs drawn from a domain with avoided points
+ * hold values in every region between them (both sides of a kink, inside and outside a
+ * clamp); a `broadcast` case adds a case per operand with that operand broadcast. Once, that
+ * every `badAttrs` example throws a ChainruleError. The report lists, per case, the checks
+ * it exercised. A failure names the check and carries fast-check's shrunk counterexample.
  *
  * @example
  * it('swish conforms', () => {
  *   const r = checkOpPlugin(swish, { badAttrs: [{ beta: 'big' }] })
  *   expect(r).toEqual(right(expect.anything()))
  * })
- * checkOpPlugin(add, { cases: [{ shapes: arb.broadcastShapes() }] })
+ * checkOpPlugin(add, { cases: [{ broadcast: true }] })     // random, then operand 0 broadcast, then operand 1
+ * checkOpPlugin(matmul, { cases: [{ inputs: [[2, 3], [3, 4]] }, { broadcast: 'batch' }] })
  * checkOpPlugin(gather, { cases: [{ inputs: [[4, 2], tensor([0, 3, 1])], attrs: { axis: 0 } }] })
  */
 export const checkOpPlugin = (op: Op<any>, options: CheckOpPluginOptions = {}): Either<OpCheckFailure, OpCheckReport> => {
@@ -389,6 +471,7 @@ export const checkOpPlugin = (op: Op<any>, options: CheckOpPluginOptions = {}): 
     numRuns: reports.reduce((n, r) => n + r.numRuns, 0),
     checks: [...new Set(reports.flatMap((r) => r.checks))],
     skipped: [...new Set(reports.flatMap((r) => r.skipped))],
+    cases: reports.flatMap((r) => r.cases),
     ...(worst === undefined ? {} : { worst }),
   });
 };
@@ -415,9 +498,9 @@ export const declaredRuns = (op: Op<any>, options: CheckOpPluginOptions = {}): r
 
 const checkOne = (op: Op<any>, options: CheckOpPluginOptions): Either<OpCheckFailure, OpCheckReport> => {
   const noCase = (message: string): Either<OpCheckFailure, OpCheckReport> => left(opFailure(op, { check: 'cases', message }));
-  let samples: Either<string, fc.Arbitrary<OpSample>>;
+  let samples: Either<string, fc.Arbitrary<OpSample>[]>;
   try {
-    samples = samplesOf(op, options);
+    samples = caseSamples(op, options);
   } catch (e) {
     return noCase(errorText(e));
   }
@@ -434,37 +517,47 @@ const checkOne = (op: Op<any>, options: CheckOpPluginOptions): Either<OpCheckFai
   if (!Number.isInteger(seed)) return noCase(`options.seed: expected an integer, got ${seed}`);
   const checks = new Set<string>();
   const skipped = new Set<string>();
+  const perCase = new Map<string, { runs: number; checks: Set<string>; skipped: Set<string> }>();
   let worst: (Comparison & { check: string }) | undefined;
   const reg = registry;
-  const details = fc.check(
-    fc.property(samples.right, (s) => {
-      const r = checkSample(op, s, options, reg);
-      if (isLeft(r)) throw new Error(r.left.message);
-      r.right.checks.forEach((c) => checks.add(c));
-      r.right.skipped.forEach((c) => skipped.add(c));
-      const w = r.right.worst;
-      if (w !== undefined && (worst === undefined || w.error / w.tolerance > worst.error / worst.tolerance)) worst = w;
-    }),
-    { numRuns, seed },
-  );
-  if (details.failed) {
-    const extra = { seed: details.seed, numShrinks: details.numShrinks };
-    if (details.counterexample === null) {
-      return left(opFailure(op, { check: 'cases', message: details.interrupted ? 'the run was interrupted' : 'no valid case could be generated' }, extra));
+  // The runs are shared out over the cases, each case getting at least one.
+  const perCaseRuns = Math.max(1, Math.ceil(numRuns / samples.right.length));
+  for (const arbitrary of samples.right) {
+    const details = fc.check(
+      fc.property(arbitrary, (s) => {
+        const r = checkSample(op, s, options, reg);
+        if (isLeft(r)) throw new Error(r.left.message);
+        const c = perCase.get(s.label) ?? { runs: 0, checks: new Set<string>(), skipped: new Set<string>() };
+        perCase.set(s.label, c);
+        c.runs++;
+        r.right.checks.forEach((x) => (checks.add(x), c.checks.add(x)));
+        r.right.skipped.forEach((x) => (skipped.add(x), c.skipped.add(x)));
+        const w = r.right.worst;
+        if (w !== undefined && (worst === undefined || w.error / w.tolerance > worst.error / worst.tolerance)) worst = w;
+      }),
+      { numRuns: perCaseRuns, seed },
+    );
+    if (details.failed) {
+      const extra = { seed: details.seed, numShrinks: details.numShrinks };
+      if (details.counterexample === null) {
+        return left(opFailure(op, { check: 'cases', message: details.interrupted ? 'the run was interrupted' : 'no valid case could be generated' }, extra));
+      }
+      const sample = details.counterexample[0];
+      // The checks are deterministic: rerun the shrunk case to get its structured failure.
+      const again = checkSample(op, sample, options, reg);
+      const f: SampleFailure = isLeft(again) ? again.left : { check: 'unknown', message: errorText(details.errorInstance) };
+      return left(opFailure(op, f, { ...extra, counterexample: describeSample(sample), sample }));
     }
-    const sample = details.counterexample[0];
-    // The checks are deterministic: rerun the shrunk case to get its structured failure.
-    const again = checkSample(op, sample, options, reg);
-    const f: SampleFailure = isLeft(again) ? again.left : { check: 'unknown', message: errorText(details.errorInstance) };
-    return left(opFailure(op, f, { ...extra, counterexample: describeSample(sample), sample }));
   }
   if (options.badAttrs !== undefined && options.badAttrs.length > 0) {
-    const [first] = fc.sample(samples.right, { seed, numRuns: 1 });
+    const [first] = fc.sample(samples.right[0], { seed, numRuns: 1 });
     const bad = checkBadAttrs(op, first, options.badAttrs);
     if (bad !== undefined) return left(opFailure(op, bad));
     checks.add('bad attrs');
   }
-  return right({ op: op.name, numRuns, checks: [...checks], skipped: [...skipped], ...(worst === undefined ? {} : { worst }) });
+  const cases = [...perCase].map(([label, c]) => ({ label, runs: c.runs, checks: [...c.checks], skipped: [...c.skipped] }));
+  const runs = cases.reduce((n, c) => n + c.runs, 0);
+  return right({ op: op.name, numRuns: runs, checks: [...checks], skipped: [...skipped], cases, ...(worst === undefined ? {} : { worst }) });
 };
 
 /**

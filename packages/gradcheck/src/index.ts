@@ -5,11 +5,11 @@ export {
   type CheckGradsOptions, type GradCheckReport, type GradCheckFailure, type FailureKind, type CheckResult,
   type Comparison, type Where, type Position, type Mode, type Method,
 } from './check-grads.js';
-export { type ShapeOptions, type BroadcastShapesOptions, type TensorOptions, type ValueRange, valueRange, keepAway } from './arb.js';
+export { type ShapeOptions, type BroadcastShapesOptions, type MatmulShapesOptions, type TensorOptions, type ValueRange, valueRange, keepAway, regions, regionsHit } from './arb.js';
 export { type GraphOptions, type GraphStep, type RandomGraph } from './arb-graph.js';
 export { arb } from './arbitraries.js';
 export {
   checkOpPlugin, assertOpPlugin, declaredRuns,
-  type CheckOpPluginOptions, type OpCase, type InputSpec, type OpSample, type OpCheckReport, type OpCheckFailure,
+  type CheckOpPluginOptions, type OpCase, type InputSpec, type OpSample, type OpCheckReport, type OpCaseReport, type OpCheckFailure,
 } from './conformance.js';
 export { checkBackend, type CheckBackendOptions, type BackendCheckReport, type BackendOpReport, type BackendMismatch } from './check-backend.js';

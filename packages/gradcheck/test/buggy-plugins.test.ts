@@ -2,8 +2,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { isRight, type Either } from 'fp-ts/lib/Either.js';
+import { broadcastShapes } from '@chainrule/core';
 import { arb, checkOpPlugin, assertOpPlugin, type OpCheckFailure, type OpCheckReport } from '../src/index.js';
-import { addNoUnbroadcast, addSumsEverything, sigmoidMissingFactor, squareMutatingVjp } from './buggy-plugins.js';
+import {
+  addNoUnbroadcast, addSumsEverything, addUnbroadcastsFirstOnly, clampForgotten, mulJvpNeedsBoth, sigmoidMissingFactor, squareMutatingVjp, transposeWrongInverse,
+} from './buggy-plugins.js';
 
 const failureOf = (r: Either<OpCheckFailure, OpCheckReport>): OpCheckFailure => {
   if (isRight(r)) throw new Error(`the buggy plugin passed: ${r.right.checks.join(', ')}`);
@@ -62,5 +65,40 @@ describe('deliberately wrong plugins', () => {
 
   it('assertOpPlugin throws the same report', () => {
     expect(() => assertOpPlugin(sigmoidMissingFactor, { numRuns: 5 })).toThrow(/checkOpPlugin\(buggy\.sigmoid\) failed the VJP check\n {2}shrunk counterexample/);
+  });
+});
+
+describe('wrong rules that only the kit’s targeted cases reach', () => {
+  it('a JVP that mishandles a symbolic-zero tangent: caught by the one-tangent-at-a-time check', () => {
+    const f = failureOf(checkOpPlugin(mulJvpNeedsBoth, { cases: [{ inputs: [[2, 3], [2, 3]] }], numRuns: 3 }));
+    expect(f.check).toMatch(/^JVP with only input [01]'s tangent$/);
+    expect(f.message).toContain("the other inputs' tangents are symbolic zeros");
+  });
+
+  it('a VJP that unbroadcasts one operand only: passes when only the first is broadcast, fails on a broadcast case', () => {
+    const onlyFirst = checkOpPlugin(addUnbroadcastsFirstOnly, { cases: [{ inputs: [[2, 1], [2, 3]] }, { inputs: [[3], [2, 3]] }], numRuns: 10 });
+    expect(isRight(onlyFirst)).toBe(true);
+    const f = failureOf(checkOpPlugin(addUnbroadcastsFirstOnly, { cases: [{ broadcast: true, label: 'b' }], numRuns: 10 }));
+    expect(f.check).toBe('VJP');
+    expect(f.counterexample).toMatch(/^b(: operand [01] broadcast)?:/);
+    // In the shrunk case the second operand is broadcast: its shape is not the output's.
+    const [a, b] = f.sample!.inputs;
+    const out = broadcastShapes(a.shape, b.shape);
+    expect(out._tag === 'Right' && out.right.join()).not.toBe(b.shape.join());
+  });
+
+  it('a transpose VJP that uses perm for its inverse: passes on self-inverse perms, fails on a 3-cycle', () => {
+    const selfInverse = checkOpPlugin(transposeWrongInverse, { cases: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 2]], attrs: { perm: [0, 2, 1] } }], numRuns: 6 });
+    expect(isRight(selfInverse)).toBe(true);
+    const f = failureOf(checkOpPlugin(transposeWrongInverse, { cases: [{ inputs: [[2, 3, 4]], attrs: { perm: [1, 2, 0] } }], numRuns: 3 }));
+    expect(f.check).toBe('VJP');
+  });
+
+  it('a clamp whose VJP is wrong only in a narrow region: caught on the first run, whatever the seed', () => {
+    // The wrong region is 6 % of the range; drawn values always include one from it.
+    for (let seed = 1; seed <= 8; seed++) {
+      const f = failureOf(checkOpPlugin(clampForgotten, { cases: [{ inputs: [[2]] }], numRuns: 1, seed }));
+      expect(f.check).toBe('VJP');
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Deliberately wrong op plugins that the conformance kit must catch (test fixtures).
 
-import { add, allocate, broadcastTo, defineOp, inferBroadcast, inferSame, mul, noAttrs, sigmoid, sub, sum, type Op } from '@chainrule/core';
+import { add, allocate, broadcastTo, defineOp, inferBroadcast, inferSame, mul, noAttrs, sigmoid, sub, sum, unbroadcast, type Op } from '@chainrule/core';
+import { transpose } from '@chainrule/ops';
 
 // The kernels are core's own: only the rules are wrong.
 
@@ -66,4 +67,55 @@ export const squareMutatingVjp: Op<{}> = defineOp({
   },
   // Wrong on purpose: 2x is computed by writing into x.
   vjp: ({ inputs: [x], cotangent: g }) => [mul(g, doubleInPlace(x))],
+});
+
+/** a·b whose JVP drops the tangent unless both inputs have one: right with every tangent given. */
+export const mulJvpNeedsBoth: Op<{}> = defineOp({
+  name: 'buggy.mulJvpNeedsBoth',
+  attrs: noAttrs,
+  arity: 2,
+  infer: inferBroadcast,
+  forward: mul.forward,
+  vjp: mul.vjp,
+  // Wrong on purpose: a null tangent is a symbolic zero, not a reason to return no tangent.
+  jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => (ta === null || tb === null ? null : add(mul(ta, b), mul(a, tb))),
+});
+
+/** a + b whose VJP unbroadcasts the first operand only: right while the second is never broadcast. */
+export const addUnbroadcastsFirstOnly: Op<{}> = defineOp({
+  name: 'buggy.addUnbroadcastsFirstOnly',
+  attrs: noAttrs,
+  arity: 2,
+  infer: inferBroadcast,
+  forward: add.forward,
+  // Wrong on purpose: b's cotangent is g at the output's shape.
+  vjp: ({ inputs: [a], cotangent: g }) => [unbroadcast(g, a.shape), g],
+});
+
+/** transpose whose VJP permutes by perm instead of its inverse: right for perms that are their own inverse. */
+export const transposeWrongInverse: Op<{ perm?: readonly number[] }> = defineOp({
+  name: 'buggy.transposeWrongInverse',
+  attrs: transpose.attrs,
+  arity: 1,
+  infer: transpose.infer,
+  forward: transpose.forward,
+  // Wrong on purpose: the cotangent must go back through the inverse permutation.
+  vjp: ({ cotangent: g, attrs }) => [transpose(g, attrs)],
+});
+
+/** x clipped above at 3.5 whose VJP forgets the clamp: wrong only for x > 3.5, 6 % of the range [−4, 4]. */
+export const clampForgotten: Op<{}> = defineOp({
+  name: 'buggy.clampForgotten',
+  attrs: noAttrs,
+  arity: 1,
+  infer: inferSame,
+  forward: ([x], _, out) => {
+    const d = x.data, o = allocate(out.dtype, d.length);
+    for (let i = 0; i < d.length; i++) o[i] = Math.min(d[i], 3.5);
+    return o;
+  },
+  // Wrong on purpose: ∂ = g·[x < 3.5], not g.
+  vjp: ({ cotangent: g }) => [g],
+  domains: [{ min: -4, max: 4, avoid: [3.5] }],
+  smooth: false,
 });

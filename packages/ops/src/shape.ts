@@ -65,7 +65,17 @@ const inversePerm = (p: readonly number[]): number[] => {
  */
 export const transpose: Op<TransposeAttrs> = defineOp({
   name: 'ops.transpose',
-  conformance: { cases: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 2]], attrs: { perm: [0, 2, 1] } }], badAttrs: [{ perm: [0, 0] }, { perm: 'T' }] },
+  // 3- and 4-cycles as well: with a perm that is its own inverse a VJP using perm for its inverse would pass.
+  conformance: {
+    cases: [
+      { inputs: [[2, 3]] },
+      { inputs: [[2, 3, 2]], attrs: { perm: [0, 2, 1] } },
+      { inputs: [[2, 3, 4]], attrs: { perm: [1, 2, 0] }, label: '3-cycle' },
+      { inputs: [[2, 3, 4]], attrs: { perm: [2, 0, 1] }, label: 'other 3-cycle' },
+      { inputs: [[2, 1, 3, 2]], attrs: { perm: [1, 3, 0, 2] }, label: '4-cycle' },
+    ],
+    badAttrs: [{ perm: [0, 0] }, { perm: 'T' }],
+  },
   kind: 'movement',
   attrs: t.partial({ perm: t.readonlyArray(t.number) }),
   arity: 1,

@@ -37,6 +37,7 @@ export const matmul: Op<MatmulAttrs> = defineOp({
       { inputs: [[2, 3], [4, 3]], attrs: { transposeB: true } },
       { inputs: [[3, 2], [4, 3]], attrs: { transposeA: true, transposeB: true } },
       { inputs: [[2, 2, 3], [3, 2]], label: 'batch broadcast' },
+      { broadcast: 'batch', label: 'batch' },
     ],
     badAttrs: [{ transposeA: 'yes' }],
   },
