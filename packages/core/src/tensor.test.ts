@@ -53,6 +53,10 @@ describe('tensor constructors refuse bad input with a ChainruleError', () => {
     expect(thrown(() => tensor('abc' as never)).message).toMatch(/expected a number, nested arrays of numbers or a typed array, got "abc"/);
     expect(thrown(() => tensor(undefined as never)).message).toMatch(/got undefined/);
   });
+  it('fromData checks its shape too', () => {
+    expect(thrown(() => fromData(new Float32Array(2), [-1, -2])).message).toMatch(/fromData: shape\[0\] must be a non-negative integer, got -1/);
+    expect(thrown(() => fromData([1, 2] as never, [2])).message).toMatch(/fromData: expected a Float32Array or Float64Array/);
+  });
   it('cyclic or too deeply nested arrays are refused at once', () => {
     const cyclic: unknown[] = [];
     cyclic.push(cyclic);

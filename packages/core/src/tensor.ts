@@ -205,8 +205,10 @@ export const tensor = (values: NestedArray | ArrayLike<number>, options: TensorO
  * @example
  * fromData(new Float64Array([1, 2, 3]), [3])
  */
-export const fromData = (data: FloatArray, shape: Shape): Tensor =>
-  new Tensor(data instanceof Float64Array ? 'float64' : 'float32', shape, data);
+export const fromData = (data: FloatArray, shape: Shape): Tensor => {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new ChainruleError('BadArgument', `fromData: expected a Float32Array or Float64Array, got ${preview(data)}`);
+  return new Tensor(data instanceof Float64Array ? 'float64' : 'float32', checkShape('fromData', shape), data);
+};
 
 /**
  * A tensor of the given shape filled with one value.

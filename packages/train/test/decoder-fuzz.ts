@@ -226,7 +226,7 @@ const nasty: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(
     -1, 0, 1, 2, 1.5, -0, 1e300, -1e300, 2 ** 53 + 2, 1e9, 1e10, 2 ** 28, 2 ** 28 + 1, NaN, Infinity, -Infinity, '', 'x', null, true,
     [], {}, [0, 1e9], [[0, 1e9]], [[1e9, 0], [0, 1]], [1e5, 1e5], [1e5, 1e5, 3], [-1], [2, -1], [0, 1e12], 'float16', 'core.input', 'ops.pad',
-  ),
+  ).map((v) => (typeof v === 'object' && v !== null ? JSON.parse(JSON.stringify(v)) : v)), // a fresh copy: mutations edit what they insert
   fc.integer({ min: -10, max: 1_000_000 }),
   fc.double(),
   fc.string({ maxLength: 12 }),
@@ -237,22 +237,25 @@ const nasty: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }),
 );
 
-type Mutation = { readonly pick: number; readonly kind: 'replace' | 'delete' | 'addKey' | 'bump' | 'wrap'; readonly value: unknown; readonly key: string; readonly factor: number };
+type Mutation = { readonly pick: number; readonly kind: 'replace' | 'delete' | 'addKey' | 'bump' | 'wrap' | 'cycle'; readonly value: unknown; readonly key: string; readonly factor: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.record({
   pick: fc.nat(),
-  kind: fc.constantFrom('replace', 'replace', 'bump', 'delete', 'addKey', 'wrap'),
+  kind: fc.constantFrom<Mutation['kind']>('replace', 'replace', 'bump', 'delete', 'addKey', 'wrap', 'cycle'),
   value: nasty,
   key: fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'axes', 'keepdims', 'depth', 'shape', 'value'),
   factor: fc.constantFrom(-1, 0, 2, 1e3, 1e9, 0.5, 1 + 2 ** -20),
 });
 
-/** Every (container, key) slot of a JSON value, found iteratively. */
+/** Every (container, key) slot of a value, found iteratively; each container once, so cycles end. */
 const slots = (root: unknown): { parent: Record<string, unknown> | unknown[]; key: string | number }[] => {
   const out: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const stack = [root];
+  const seen = new Set<unknown>();
   while (stack.length > 0) {
     const v = stack.pop();
+    if (seen.has(v)) continue;
+    seen.add(v);
     if (Array.isArray(v)) v.forEach((c, i) => (out.push({ parent: v, key: i }), stack.push(c)));
     else if (typeof v === 'object' && v !== null) for (const k of Object.keys(v)) out.push({ parent: v as Record<string, unknown>, key: k }), stack.push((v as Record<string, unknown>)[k]);
   }
@@ -288,6 +291,10 @@ const mutate = (seed: unknown, mutations: readonly Mutation[]): unknown => {
         break;
       case 'wrap':
         setOwn(parent, k, [current]);
+        break;
+      case 'cycle':
+        // In-memory input may be cyclic: the slot now holds its own container.
+        setOwn(parent, k, parent);
         break;
     }
   }

@@ -1,14 +1,15 @@
-// `pnpm fuzz`: FUZZ_RUNS (default 10,000) hostile cases per decoder, a table of outcomes, and a
-// failure unless every case was a Left or an accepted valid value.
+// `pnpm fuzz`: FUZZ_RUNS (default 10,000) hostile cases per decoder (FUZZ_ONLY=graph for one),
+// a table of outcomes, and a failure unless every case was a Left or an accepted valid value.
 
 import { it, expect } from 'vitest';
 import { HANG_MS, fuzzDecoders } from './decoder-fuzz.js';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 10_000);
 const seed = Number(process.env.FUZZ_SEED ?? 2026);
+const only = process.env.FUZZ_ONLY;
 
 it(`${runs} hostile cases per decoder (seed ${seed})`, () => {
-  const reports = fuzzDecoders(runs, seed);
+  const reports = fuzzDecoders(runs, seed, only);
   const pad = (s: string | number, n: number) => String(s).padStart(n);
   const lines = [
     `decoder fuzz: ${runs} cases per decoder, seed ${seed}, hang = over ${HANG_MS} ms`,
