@@ -3,6 +3,7 @@
 import { ChainruleError } from './errors.js';
 import { sizeOf, type Shape } from './shape.js';
 import { Tensor, allocate, type DType } from './tensor.js';
+import { checkShape } from './limits.js';
 
 /** A PRNG key: two 32-bit words. Keys are values: using one twice gives the same numbers. */
 export type PRNGKey = readonly [number, number];
@@ -90,7 +91,7 @@ export interface UniformOptions {
  */
 export const uniform = (k: PRNGKey, shape: Shape, options: UniformOptions = {}): Tensor => {
   const { dtype = 'float32', min = 0, max = 1 } = options;
-  const n = sizeOf(shape);
+  const n = sizeOf(checkShape('uniform', shape));
   const u = uniformArray(k, n);
   const out = allocate(dtype, n);
   for (let i = 0; i < n; i++) out[i] = min + (max - min) * u[i];
@@ -113,7 +114,7 @@ export interface NormalOptions {
  */
 export const normal = (k: PRNGKey, shape: Shape, options: NormalOptions = {}): Tensor => {
   const { dtype = 'float32', mean = 0, std = 1 } = options;
-  const n = sizeOf(shape);
+  const n = sizeOf(checkShape('normal', shape));
   const u = uniformArray(k, n + (n % 2));
   const out = allocate(dtype, n);
   for (let i = 0; i < n; i += 2) {

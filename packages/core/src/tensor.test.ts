@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   tensor, zeros, ones, full, arange, linspace, eye, toNested, fromData, key, split, uniform, normal, permutation, foldIn,
-  broadcastShapes, unbroadcast, sum, add, mul, normalizeAxes, ChainruleError, MAX_ELEMENTS, broadcastTo, oneHot, trace, abstract,
+  broadcastShapes, unbroadcast, sum, add, mul, normalizeAxes, ChainruleError, MAX_ELEMENTS, broadcastTo, oneHot, trace, abstract, allocate,
   type Tensor,
 } from './index.js';
 
@@ -52,6 +52,13 @@ describe('tensor constructors refuse bad input with a ChainruleError', () => {
     expect(thrown(() => tensor([[1, 2], 3] as never)).message).toMatch(/ragged nested array at \[1\]: expected an array|ragged nested array at \[1\]/);
     expect(thrown(() => tensor('abc' as never)).message).toMatch(/expected a number, nested arrays of numbers or a typed array, got "abc"/);
     expect(thrown(() => tensor(undefined as never)).message).toMatch(/got undefined/);
+  });
+  it('allocate, uniform and normal refuse past the ceiling too: no buffer is ever made for it', () => {
+    expect(thrown(() => allocate('float32', 2 ** 28 + 1)).code).toBe('TooLarge');
+    expect(thrown(() => allocate('float64', NaN)).code).toBe('BadArgument');
+    expect(allocate('float32', 3).length).toBe(3);
+    expect(thrown(() => uniform(key(0), [784, 1e8])).message).toMatch(/uniform: shape \[784, 100000000\] has 78400000000 elements/);
+    expect(thrown(() => normal(key(0), [-2])).message).toMatch(/normal: shape\[0\] must be a non-negative integer, got -2/);
   });
   it('fromData checks its shape too', () => {
     expect(thrown(() => fromData(new Float32Array(2), [-1, -2])).message).toMatch(/fromData: shape\[0\] must be a non-negative integer, got -1/);

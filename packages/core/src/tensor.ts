@@ -2,7 +2,7 @@
 
 import { ChainruleError, preview } from './errors.js';
 import { type Shape, sizeOf } from './shape.js';
-import { MAX_DEPTH, checkShape } from './limits.js';
+import { MAX_DEPTH, MAX_ELEMENTS, checkShape } from './limits.js';
 import type { Trace } from './trace.js';
 import { formatTensor } from './format.js';
 
@@ -22,13 +22,16 @@ export interface Aval {
 }
 
 /**
- * Allocates a zeroed typed array for a dtype.
+ * Allocates a zeroed typed array for a dtype; more than MAX_ELEMENTS elements throw `TooLarge`.
  *
  * @example
  * allocate('float64', 3) // Float64Array [0, 0, 0]
  */
-export const allocate = (dtype: DType, n: number): FloatArray =>
-  dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+export const allocate = (dtype: DType, n: number): FloatArray => {
+  // The last line of defence of the element ceiling: no buffer past it, whoever asks.
+  if (!(n <= MAX_ELEMENTS)) throw new ChainruleError(n > MAX_ELEMENTS ? 'TooLarge' : 'BadArgument', `allocate: cannot allocate ${n} elements (the limit is ${MAX_ELEMENTS}, MAX_ELEMENTS)`);
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+};
 
 /**
  * An immutable n-dimensional array. A concrete tensor holds row-major `data`; while tracing,

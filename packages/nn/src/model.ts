@@ -2,7 +2,9 @@
 
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { ChainruleError, checkUntrusted, clipText, formatErrors, preview, split, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
+import {
+  ChainruleError, MAX_ELEMENTS, checkUntrusted, clipText, formatErrors, preview, shapeProblem, split, type DType, type PRNGKey, type Shape, type Tensor,
+} from '@chainrule/core';
 import { activation, callLayer, dense, denseFromSpec, entriesOf, flatten, initLayerState, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
 import { batchNormFromSpec, layerNormFromSpec } from './norm.js';
 import { embeddingFromSpec, positionalEmbedding } from './embedding.js';
@@ -11,7 +13,7 @@ import { attentionFromSpec, transformerBlockFromSpec } from './attention.js';
 import { conv2d, conv2dFromSpec, maxPool2d, pool2dFromSpec } from './conv.js';
 import { callInOrder, chainShapes, residual, serial, timeDistributed } from './compose.js';
 import type { InitializerName } from './init.js';
-import { checkParams, type ParamShapes, type Params } from './params.js';
+import { checkParams, countParamShapes, type ParamShapes, type Params } from './params.js';
 import { modelSpecCodec, type ActivationName, type LayerSpec, type ModelSpec } from './spec.js';
 
 /**
@@ -53,6 +55,25 @@ export interface SequentialOptions {
   /** dtype of the params (default 'float32'; 'float64' for gradient checks). */
   readonly dtype?: DType;
 }
+
+/**
+ * Why a decoded spec would make init allocate past the ceiling: the input, a layer's output
+ * per example, or the params up to a layer together over MAX_ELEMENTS. (Anything a layer
+ * allocates inside its call is refused by core when the op runs.)
+ */
+const sizeProblem = (inputShape: Shape, layers: readonly Layer[], shapes: readonly Shape[]): string | undefined => {
+  const input = shapeProblem(inputShape);
+  if (input !== undefined) return `inputShape: ${input.message}`;
+  let params = 0;
+  for (let i = 0; i < layers.length; i++) {
+    const at = `layers[${i}] (${layers[i].spec.type})`;
+    const big = shapeProblem(shapes[i + 1]);
+    if (big !== undefined) return `${at}: output ${big.message}`;
+    params += countParamShapes(layers[i].paramShapes(shapes[i], 'float32'));
+    if (params > MAX_ELEMENTS) return `${at}: the params up to here hold ${params} elements, over the limit of ${MAX_ELEMENTS} (MAX_ELEMENTS)`;
+  }
+  return undefined;
+};
 
 const makeModel = (inputShape: Shape, layers: readonly Layer[], dtype: DType, shapes: readonly Shape[]): Model => {
   const spec: ModelSpec = { inputShape: [...inputShape], dtype, layers: layers.map((l) => l.spec) };
@@ -98,7 +119,7 @@ const makeModel = (inputShape: Shape, layers: readonly Layer[], dtype: DType, sh
 export const sequential = (options: SequentialOptions): Model => {
   const dtype = options.dtype ?? 'float32';
   const shapes = chainShapes(options.inputShape, options.layers);
-  if (isLeft(shapes)) throw new ChainruleError(shapes.left.tooLarge ? 'TooLarge' : 'ShapeMismatch', `sequential: ${shapes.left.message}`);
+  if (isLeft(shapes)) throw new ChainruleError('ShapeMismatch', `sequential: ${shapes.left}`);
   return makeModel(options.inputShape, options.layers, dtype, shapes.right);
 };
 
@@ -238,6 +259,9 @@ export const buildModel = (spec: unknown): Either<string, Model> => {
     const layers = specs.map(layerFromSpec);
     const shapes = chainShapes(inputShape, layers);
     if (isLeft(shapes)) return left(`model spec: ${shapes.left}`);
+    // Outside data is refused before anything is drawn; a model built in code is refused at init instead.
+    const big = sizeProblem(inputShape, layers, shapes.right);
+    if (big !== undefined) return left(`model spec: ${big}`);
     return right(makeModel(inputShape, layers, dtype, shapes.right));
   } catch (e) {
     return left(`model spec: could not be read (${e instanceof Error ? clipText(e.message) : preview(e)})`);
