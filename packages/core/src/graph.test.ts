@@ -47,7 +47,7 @@ describe('graph JSON', () => {
     };
     expect(decodeGraph('{not json', reg)).toMatchObject({ _tag: 'Left', left: { message: expect.stringMatching(/not valid JSON/) } });
     expect(bad((g) => (g.version = 2))).toMatch(/version: expected 1, got 2/);
-    expect(bad((g) => (g.nodes[1].op = 'acme.nope'))).toMatch(/nodes\[1\]\.op: unknown op "acme\.nope"/);
+    expect(bad((g) => (g.nodes[1].op = 'acme.nope'))).toMatch(/nodes\[1\]\.op: unknown op 'acme\.nope'/);
     expect(bad((g) => (g.nodes[1].shape = [3]))).toMatch(/nodes\[1\]: declared float32\[3\] but core\.sigmoid gives float32\[2\]/);
     expect(bad((g) => (g.nodes[1].inputs = [1]))).toMatch(/nodes\[1\]\.inputs\[0\]: 1 is not an earlier node/);
     expect(bad((g) => (g.nodes[0].shape = [-1]))).toMatch(/nodes\[0\]\.shape\[0\] must be a non-negative integer, got -1/);
@@ -130,7 +130,7 @@ describe('graph JSON: only valid graphs decode', () => {
   });
   it('a huge bad value is quoted as a short preview', () => {
     const l = leftOf(doc('x'.repeat(5_000_000), {}, [3]));
-    expect(l.message).toMatch(/unknown op "xxxx/);
+    expect(l.message).toMatch(/unknown op 'xxxx/);
     expect(l.message.length).toBeLessThan(200);
     const many = leftOf({ version: 1, nodes: Array.from({ length: 100000 }, () => 'junk'), inputs: [], outputs: [] });
     expect(many.message).toMatch(/and 99992 more problems/);

@@ -186,7 +186,7 @@ const decodeGraphValue = (json: unknown, registry: Registry): Either<DecodeFailu
     const at = `nodes[${i}]`;
     if (n.id !== i) return left(decodeFailure(`${at}.id: expected ${i} (nodes are stored in order), got ${n.id}`));
     const op = registry.get(n.op);
-    if (op === undefined) return left(decodeFailure(`${at}.op: unknown op ${preview(n.op)} (not in the registry)`));
+    if (op === undefined) return left(decodeFailure(`${at}.op: unknown op '${clipText(n.op, 60)}' (not in the registry)`));
     for (let k = 0; k < n.inputs.length; k++) {
       if (n.inputs[k] >= i) return left(decodeFailure(`${at}.inputs[${k}]: ${n.inputs[k]} is not an earlier node`));
     }

@@ -129,7 +129,7 @@ describe('checkOpPlugin failures', () => {
   it('reports a registry that does not hold the op', () => {
     const f = failureOf(checkOpPlugin(cube, { registry: Registry.empty(), numRuns: 3 }));
     expect(f.check).toBe('JSON round trip');
-    expect(f.message).toContain('unknown op "test.cube"');
+    expect(f.message).toContain("unknown op 'test.cube'");
   });
 
   it('reports a case whose attrs do not decode', () => {
