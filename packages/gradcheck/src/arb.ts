@@ -109,7 +109,7 @@ export const broadcastShapes = (options: BroadcastShapesOptions = {}): fc.Arbitr
     });
 };
 
-/** Options of {@link matmulShapes}. */
+/** Options of `arb.matmulShapes`. */
 export interface MatmulShapesOptions {
   /** The operand (0 or 1) whose batch axes are broadcast against the other's. */
   readonly broadcast: 0 | 1;
