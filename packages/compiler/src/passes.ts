@@ -1,0 +1,58 @@
+// The pass pipeline: named Graph → Graph passes run in order, keeping every intermediate graph for inspection.
+
+import type { Graph } from '@chainrule/core';
+import { cse } from './cse.js';
+import { dce } from './dce.js';
+import { matmulEpilogues } from './epilogue.js';
+import { fold } from './fold.js';
+import { elementwiseFusion } from './fuse.js';
+import { simplify } from './simplify.js';
+
+/** A graph pass with the name inspection shows. */
+export interface Pass {
+  readonly name: string;
+  readonly run: (graph: Graph) => Graph;
+}
+
+/**
+ * The default pipeline: clean up what autodiff emits (simplify, CSE, folding; twice, since
+ * each exposes work for the others), drop dead nodes, then fuse elementwise chains and fold
+ * them into matmul epilogues.
+ *
+ * @example
+ * runPasses(graph, defaultPasses).graph
+ */
+export const defaultPasses: readonly Pass[] = Object.freeze([
+  { name: 'simplify', run: simplify },
+  { name: 'cse', run: cse },
+  { name: 'fold', run: fold },
+  { name: 'simplify', run: simplify },
+  { name: 'cse', run: cse },
+  { name: 'dce', run: dce },
+  { name: 'fuse', run: elementwiseFusion() },
+  { name: 'dce', run: dce },
+  { name: 'epilogue', run: matmulEpilogues },
+]);
+
+/** What {@link runPasses} returns: the final graph and the graph after each pass. */
+export interface PassRun {
+  readonly graph: Graph;
+  readonly steps: readonly { readonly pass: string; readonly graph: Graph }[];
+}
+
+/**
+ * Runs passes in order; each sees the previous one's graph.
+ *
+ * @example
+ * const { graph, steps } = runPasses(g, [{ name: 'dce', run: dce }])
+ * steps.map((s) => `${s.pass}: ${s.graph.nodes.length} nodes`)
+ */
+export const runPasses = (graph: Graph, passes: readonly Pass[] = defaultPasses): PassRun => {
+  const steps: { pass: string; graph: Graph }[] = [];
+  let g = graph;
+  for (const p of passes) {
+    g = p.run(g);
+    steps.push({ pass: p.name, graph: g });
+  }
+  return { graph: g, steps };
+};
