@@ -13,3 +13,4 @@ export { planMemory, type MemoryPlan, type PlanRules, type Storage } from './pla
 export { defaultPasses, runPasses, type Pass, type PassRun } from './passes.js';
 export { compile, compiler, type Compiled, type CompilerOptions } from './executor.js';
 export { rewrite, graphBuilder, freeze, useCounts, constantValue, type GraphBuilder } from './rewrite.js';
+export { describeGraph } from './describe.js';

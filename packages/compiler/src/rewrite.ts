@@ -1,7 +1,7 @@
 // Building graphs in passes: a builder that appends nodes in topological order, and a one-walk rewrite of a graph.
 
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { ChainruleError, constant, type Graph, type Node, type Op, type Tensor } from '@chainrule/core';
+import { ChainruleError, constant, input, type DType, type Graph, type Node, type Op, type Tensor } from '@chainrule/core';
 
 /** Appends nodes to a new graph; ids are dense and every input id is an earlier node. */
 export interface GraphBuilder {
@@ -13,6 +13,8 @@ export interface GraphBuilder {
   readonly copy: (node: Omit<Node, 'id' | 'inputs'>, inputs: readonly number[]) => number;
   /** Appends a constant node holding `value`. */
   readonly constant: (value: Tensor) => number;
+  /** Appends a graph input node. */
+  readonly input: (shape: readonly number[], dtype?: DType) => number;
 }
 
 /**
@@ -38,6 +40,7 @@ export const graphBuilder = (): GraphBuilder => {
     },
     copy: push,
     constant: (value) => push({ op: constant, attrs: { value }, shape: value.shape, dtype: value.dtype }, []),
+    input: (shape, dtype = 'float32') => push({ op: input, attrs: {}, shape: Object.freeze([...shape]), dtype }, []),
   };
 };
 
