@@ -14,3 +14,4 @@ export { defaultPasses, runPasses, type Pass, type PassRun } from './passes.js';
 export { compile, compiler, type Compiled, type CompilerOptions } from './executor.js';
 export { rewrite, graphBuilder, freeze, useCounts, constantValue, type GraphBuilder } from './rewrite.js';
 export { describeGraph } from './describe.js';
+export { shareLogSoftmax, crossEntropyFromLogSoftmax } from './softmax.js';

@@ -7,6 +7,7 @@ import { matmulEpilogues } from './epilogue.js';
 import { fold } from './fold.js';
 import { elementwiseFusion } from './fuse.js';
 import { simplify } from './simplify.js';
+import { shareLogSoftmax } from './softmax.js';
 
 /** A graph pass with the name inspection shows. */
 export interface Pass {
@@ -16,8 +17,9 @@ export interface Pass {
 
 /**
  * The default pipeline: clean up what autodiff emits (simplify, CSE, folding; twice, since
- * each exposes work for the others), drop dead nodes, then fuse elementwise chains and fold
- * them into matmul epilogues.
+ * each exposes work for the others), drop dead nodes, let a softmax cross-entropy share the
+ * log-softmax its gradient computes, then fuse elementwise chains and fold them into matmul
+ * epilogues.
  *
  * @example
  * runPasses(graph, defaultPasses).graph
@@ -29,6 +31,7 @@ export const defaultPasses: readonly Pass[] = Object.freeze([
   { name: 'simplify', run: simplify },
   { name: 'cse', run: cse },
   { name: 'dce', run: dce },
+  { name: 'softmax', run: shareLogSoftmax },
   { name: 'fuse', run: elementwiseFusion() },
   { name: 'dce', run: dce },
   { name: 'epilogue', run: matmulEpilogues },
