@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { abstract, add, evaluate, matmul, sigmoid, sum, tensor, trace } from '@chainrule/core';
 import { elementwiseFusion } from './fuse.js';
-import { matmulEpilogues } from './epilogue.js';
+import { matmulEpilogues, epilogueKernel } from './epilogue.js';
+import { matmulInto } from '@chainrule/core/kernels';
+import { jsBackend, type Backend } from '@chainrule/core';
 import { describeGraph } from './describe.js';
 
 const seq = (n: number, shift: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + shift));
@@ -46,5 +48,31 @@ describe('matmulEpilogues', () => {
   it('leaves a batched product', () => {
     const g = trace((x, w) => sigmoid(matmul(x, w)), abstract([2, 2, 3]), abstract([2, 3, 4]));
     expect(passes(g).nodes.map((n) => n.op.name)).toContain('core.matmul');
+  });
+
+  it("uses the backend's own matmul kernel for the product when it has one", () => {
+    let calls = 0;
+    const backend: Backend = {
+      name: 'counting',
+      kernels: {
+        'core.matmul': ([a, b], out, { transposeA = false, transposeB = false }, { inputs }) => {
+          calls++;
+          const [r, c] = inputs[0].shape;
+          matmulInto(a, 0, b, 0, out, 0, transposeA ? c : r, transposeA ? r : c, out.length / (transposeA ? c : r), transposeA, transposeB);
+        },
+      },
+    };
+    const g = passes(trace((x, w, b) => sigmoid(add(matmul(x, w), b)), abstract([2, 3], 'float64'), abstract([3, 2], 'float64'), abstract([2], 'float64')));
+    const node = g.nodes[3];
+    const avals = { inputs: node.inputs.map((j) => g.nodes[j]), output: node };
+    const ins = [new Float64Array([1, 2, 3, 4, 5, 6]), new Float64Array([1, 0, 0, 1, 1, 1]), new Float64Array([0.5, -0.5])];
+    const viaBackend = new Float64Array(4), viaCore = new Float64Array(4);
+    epilogueKernel(backend)(ins, viaBackend, node.attrs as never, avals);
+    epilogueKernel(jsBackend)(ins, viaCore, node.attrs as never, avals);
+    expect(calls).toBe(1);
+    expect(Array.from(viaBackend)).toEqual(Array.from(viaCore));
+    // [[1,2,3],[4,5,6]]·[[1,0],[0,1],[1,1]] = [[4,5],[10,11]], + bias, then σ
+    const s = (v: number) => 1 / (1 + Math.exp(-v));
+    expect(Array.from(viaCore)).toEqual([s(4.5), s(4.5), s(10.5), s(10.5)]);
   });
 });

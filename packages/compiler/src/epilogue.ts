@@ -2,7 +2,10 @@
 
 import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
-import { allocate, ChainruleError, defineOp, matmul, shapesEqual, sizeOf, type FloatArray, type Graph, type MatmulAttrs, type Op } from '@chainrule/core';
+import {
+  allocate, ChainruleError, defineOp, kernelFor, matmul, shapesEqual, sizeOf,
+  type Backend, type FloatArray, type Graph, type Kernel, type KernelAvals, type MatmulAttrs, type Op,
+} from '@chainrule/core';
 import { matmulInto } from '@chainrule/core/kernels';
 import { fused, readsInPlace, type ElementwiseProgram } from './fuse.js';
 import { rewrite, useCounts } from './rewrite.js';
@@ -22,17 +25,21 @@ const attrsCodec = new t.Type<MatmulEpilogueAttrs, { readonly epilogue: readonly
   (a) => ({ epilogue: a.program.steps.map((s) => s.op.name) }),
 );
 
-/**
- * Writes `op(a)·op(b)` into `out`, then runs the epilogue loop over `out` in place (the
- * product is the loop's input `slot`; `rest` are its other inputs in order).
- */
-const runEpilogue = (a: FloatArray, b: FloatArray, rest: readonly FloatArray[], out: FloatArray, attrs: MatmulEpilogueAttrs, aRows: number, aCols: number): void => {
+/** Writes `op(a)·op(b)` into `out` (m×n, `out` apart from `a` and `b`). */
+type Product = (a: FloatArray, b: FloatArray, out: FloatArray, transposeA: boolean, transposeB: boolean, avals: KernelAvals) => void;
+
+const coreProduct: Product = (a, b, out, transposeA, transposeB, avals) => {
+  const [rows, cols] = avals.inputs[0].shape;
+  const [m, n] = avals.output.shape;
+  matmulInto(a, 0, b, 0, out, 0, m, transposeA ? rows : cols, n, transposeA, transposeB);
+};
+
+/** Computes the product into `out`, then runs the epilogue loop over `out` in place (the product is the loop's input `slot`). */
+const runEpilogue = (product: Product, inputs: readonly FloatArray[], out: FloatArray, attrs: MatmulEpilogueAttrs, avals: KernelAvals): void => {
   const { program, slot, transposeA, transposeB } = attrs;
-  const [m, n] = program.shape;
-  const k = transposeA ? aRows : aCols;
-  matmulInto(a, 0, b, 0, out, 0, m, k, n, transposeA, transposeB);
-  const ins = new Array<FloatArray>(rest.length + 1);
-  for (let i = 0, r = 0; i < ins.length; i++) ins[i] = i === slot ? out : rest[r++];
+  product(inputs[0], inputs[1], out, transposeA, transposeB, avals);
+  const ins = new Array<FloatArray>(inputs.length - 1);
+  for (let i = 0, r = 2; i < ins.length; i++) ins[i] = i === slot ? out : inputs[r++];
   program.kernel(ins, out);
 };
 
@@ -52,9 +59,9 @@ export const matmulEpilogue: Op<MatmulEpilogueAttrs> = defineOp({
     inputs.length === program.inputs.length + 1
       ? right({ shape: program.shape, dtype: program.dtype })
       : left({ _tag: 'ShapeMismatch', message: `a matmul epilogue takes ${program.inputs.length + 1} inputs, got ${inputs.length}` }),
-  forward: ([a, b, ...rest], attrs, out) => {
+  forward: (inputs, attrs, out) => {
     const o = allocate(out.dtype, sizeOf(out.shape));
-    runEpilogue(a.data, b.data, rest.map((x) => x.data), o, attrs, a.shape[0], a.shape[1]);
+    runEpilogue(coreProduct, inputs.map((x) => x.data), o, attrs, { inputs, output: out });
     return o;
   },
   vjp: () => {
@@ -63,16 +70,19 @@ export const matmulEpilogue: Op<MatmulEpilogueAttrs> = defineOp({
 });
 
 /**
- * The write-into kernel of a matmul epilogue node (the executor runs it on every backend: the
- * product is computed by core's blocked `matmulInto`).
+ * The write-into kernel of matmul-epilogue nodes on a backend: the product by the backend's
+ * own matmul kernel when it has one (so a faster backend keeps its matmul), else by core's
+ * blocked `matmulInto`; then the epilogue loop over the product in place.
  *
  * @example
- * epilogueKernel(inputs, out, node.attrs, avals)
+ * const kernel = epilogueKernel(jsBackend); kernel(inputs, out, node.attrs, avals)
  */
-export const epilogueKernel = (inputs: readonly FloatArray[], out: FloatArray, attrs: MatmulEpilogueAttrs, avals: { readonly inputs: readonly { readonly shape: readonly number[] }[] }): void => {
-  const [a, b, ...rest] = inputs;
-  const sa = avals.inputs[0].shape;
-  runEpilogue(a, b, rest, out, attrs, sa[0], sa[1]);
+export const epilogueKernel = (backend: Backend): Kernel<MatmulEpilogueAttrs> => {
+  const own = kernelFor(matmul, backend);
+  const product: Product = own === undefined
+    ? coreProduct
+    : (a, b, out, transposeA, transposeB, avals) => own([a, b], out, { transposeA, transposeB }, { inputs: avals.inputs.slice(0, 2), output: avals.output });
+  return (inputs, out, attrs, avals) => runEpilogue(product, inputs, out, attrs, avals);
 };
 
 /**

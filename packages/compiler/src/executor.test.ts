@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ChainruleError, abstract, add, exp, grad, interpreter, jit, jsBackend, key, matmul, mul, getExecutor, setExecutor, sigmoid,
-  softmaxCrossEntropy, sum, tensor, trace, treeLeaves, valueAndGrad, type Executor, type FloatArray, type Tensor,
+  softmaxCrossEntropy, sum, tensor, trace, treeLeaves, valueAndGrad, type Backend, type Executor, type FloatArray, type Tensor,
 } from '@chainrule/core';
 import { mlp, type Params } from '@chainrule/nn';
 import { adam, applyUpdates } from '@chainrule/optim';
@@ -61,6 +61,28 @@ describe('compile', () => {
     const [q2] = ref(q1, r1, x, y);
     const a = treeLeaves(p2) as Tensor[], b = treeLeaves(q2) as Tensor[];
     a.forEach((t, k) => Array.from(t.data).forEach((v, i) => expect(v).toBeCloseTo(b[k].data[i], 5)));
+  });
+
+  it("runs a backend's kernels into the arena", () => {
+    let calls = 0;
+    const backend: Backend = {
+      name: 'summing',
+      kernels: {
+        'core.sum': ([x], out) => {
+          calls++;
+          let s = 0;
+          for (let i = 0; i < x.length; i++) s += x[i];
+          out[0] = s;
+        },
+      },
+    };
+    const g = trace((x) => exp(sum(exp(x))), abstract([3], 'float64'));
+    const c = compile(g, { backend });
+    const sumNode = c.passes.graph.nodes.find((n) => n.op.name === 'core.sum')!;
+    expect(c.plan.storage[sumNode.id].kind).toBe('arena');
+    const [y] = c.run([tensor([0, 1, 2], { dtype: 'float64' })]);
+    expect(calls).toBe(1);
+    expect(y.data[0]).toBeCloseTo(Math.exp(1 + Math.E + Math.exp(2)), 9);
   });
 
   it('calls afterNode once per compiled node with its output', () => {

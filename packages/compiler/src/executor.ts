@@ -29,12 +29,14 @@ export interface Compiled {
 
 const fusedKernel: Kernel<{ program: ElementwiseProgram }> = (inputs, out, { program }) => program.kernel(inputs, out);
 
-/** The compiler's own write-into kernels (its fused ops), else the backend's for the op. */
-const kernelOf = (node: Node, backend: Backend): Kernel | undefined =>
-  node.op === fused ? fusedKernel : node.op === matmulEpilogue ? (epilogueKernel as Kernel) : kernelFor(node.op, backend);
+/** The write-into kernel of a node on a backend: the compiler's own for its fused ops, else the backend's for the op. */
+const kernelsOn = (backend: Backend): ((node: Node) => Kernel | undefined) => {
+  const epilogue = epilogueKernel(backend) as Kernel;
+  return (node) => (node.op === fused ? fusedKernel : node.op === matmulEpilogue ? epilogue : kernelFor(node.op, backend));
+};
 
-const rulesFor = (backend: Backend): PlanRules => ({
-  writesInto: (node) => kernelOf(node, backend) !== undefined,
+const rulesFor = (kernelOf: (node: Node) => Kernel | undefined): PlanRules => ({
+  writesInto: (node) => kernelOf(node) !== undefined,
   inPlaceInputs: (node) => {
     if (node.op !== fused) return [];
     const program = (node.attrs as { program: ElementwiseProgram }).program;
@@ -72,7 +74,8 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
   const backend = options.backend ?? getBackend();
   const passes = runPasses(graph, options.passes ?? defaultPasses);
   const g = passes.graph;
-  const plan = planMemory(g, rulesFor(backend));
+  const kernelOf = kernelsOn(backend);
+  const plan = planMemory(g, rulesFor(kernelOf));
   const reference = interpreter.compile(graph, { backend });
   const nodes = g.nodes;
   const n = nodes.length;
@@ -109,7 +112,7 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
     steps.push({
       node,
       run,
-      kernel: run === Run.Arena || run === Run.Fresh ? kernelOf(node, backend) : undefined,
+      kernel: run === Run.Arena || run === Run.Fresh ? kernelOf(node) : undefined,
       args: new Array<FloatArray>(node.inputs.length),
       tensorArgs: new Array<Tensor>(node.inputs.length),
       avals: { inputs: node.inputs.map((j) => nodes[j]), output: node },
