@@ -56,6 +56,14 @@ describe('simplify', () => {
     expect(clean(kept).nodes.some((n) => n.op.name === 'core.sum')).toBe(false);
   });
 
+  it('turns a sum over axes of size 1 into a reshape', () => {
+    const g = trace((x) => sum(x, { axis: 0 }), abstract([1, 3]));
+    expect(describeGraph(clean(g))).toBe('%0 = input\n%1 = core.reshape(%0)\n→ %1');
+    const kept = trace((x) => sum(x, { axis: [0, 2], keepDims: true }), abstract([1, 3, 1]));
+    expect(describeGraph(clean(kept))).toBe('%0 = input\n→ %0');
+    expect(values(clean(g), [tensor([[1, 2, 3]])])).toEqual([[1, 2, 3]]);
+  });
+
   it('keeps a sum that reduces more or fewer axes than the broadcast added', () => {
     const more = trace((x) => sum(broadcastTo(x, { shape: [4, 3] })), abstract([3]));
     expect(clean(more).nodes.some((n) => n.op.name === 'core.sum')).toBe(true);

@@ -53,6 +53,12 @@ const sumOfBroadcast = (node: Node, bc: Node, b: GraphBuilder): number | undefin
   return shapesEqual(node.shape, x.shape) ? scaled : b.add(reshape, [scaled], { shape: [...node.shape] });
 };
 
+/** A sum over axes of size 1 only adds nothing up: a reshape (or nothing) does the same. */
+const sumOfOnes = (node: Node, x: Node, b: GraphBuilder): number | undefined => {
+  if (sizeOf(node.shape) !== sizeOf(x.shape)) return undefined;
+  return shapesEqual(node.shape, x.shape) ? x.id : b.add(reshape, [x.id], { shape: [...node.shape] });
+};
+
 /** The simplified id for a node (inputs already simplified), or undefined to keep it. */
 const simplifyNode = (node: Node, ins: readonly number[], b: GraphBuilder): number | undefined => {
   const arg = (k: number): Node => b.nodes[ins[k]];
@@ -73,7 +79,7 @@ const simplifyNode = (node: Node, ins: readonly number[], b: GraphBuilder): numb
     case broadcastTo:
       return shapesEqual(arg(0).shape, node.shape) ? ins[0] : undefined;
     case sum:
-      return arg(0).op === broadcastTo ? sumOfBroadcast(node, arg(0), b) : undefined;
+      return arg(0).op === broadcastTo ? sumOfBroadcast(node, arg(0), b) : sumOfOnes(node, arg(0), b);
   }
   if (node.op.name === TRANSPOSE) {
     const outer = permOf(node, node.shape.length);
@@ -93,8 +99,8 @@ const simplifyNode = (node: Node, ins: readonly number[], b: GraphBuilder): numb
  * Removes the identities reverse mode leaves behind: x·1 and x+0 (when the constant does not
  * broadcast x to a bigger shape), −(−x), reshape∘reshape (one reshape, none if the shape comes
  * back), broadcastTo to the same shape, transpose∘transpose (one transpose with the composed
- * permutation, none if it is the identity), and a sum over exactly the axes a broadcast added
- * (n·x). Rewrites chain: each node sees its inputs simplified already.
+ * permutation, none if it is the identity), a sum over exactly the axes a broadcast added
+ * (n·x), and a sum over axes of size 1 (a reshape). Rewrites chain: each node sees its inputs simplified already.
  *
  * @example
  * simplify(trace((x) => neg(neg(mul(x, 1))), abstract([2]))).nodes.length // 1: the input
