@@ -1,7 +1,7 @@
 // Dead-code elimination: drops every node no output depends on (graph inputs always stay).
 
 import type { Graph } from '@chainrule/core';
-import { freeze } from './rewrite.js';
+import { freeze, renumberOrigin } from './rewrite.js';
 
 /**
  * Removes the nodes no output reads, directly or through other nodes, and renumbers the rest
@@ -23,7 +23,7 @@ export const dce = (graph: Graph): Graph => {
   for (const node of graph.nodes) {
     if (!live[node.id]) continue;
     map[node.id] = nodes.length;
-    nodes.push(Object.freeze({ ...node, id: nodes.length, inputs: Object.freeze(node.inputs.map((j) => map[j])) }));
+    nodes.push(Object.freeze({ ...renumberOrigin(node, map), id: nodes.length, inputs: Object.freeze(node.inputs.map((j) => map[j])) }));
   }
   return freeze(nodes, graph.inputs.map((i) => map[i]), graph.outputs.map((i) => map[i]));
 };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ChainruleError, abstract, add, exp, grad, interpreter, jit, jsBackend, key, matmul, mul, getExecutor, setExecutor, sigmoid,
+  ChainruleError, abstract, add, exp, grad, interpreter, jit, jsBackend, key, log, matmul, mul, getExecutor, setExecutor, sigmoid, withDebugNans,
   softmaxCrossEntropy, sum, tensor, trace, treeLeaves, valueAndGrad, type Backend, type Executor, type FloatArray, type Tensor,
 } from '@chainrule/core';
 import { mlp, type Params } from '@chainrule/nn';
-import { adam, applyUpdates } from '@chainrule/optim';
+import { adam, applyUpdates, type OptimizerState } from '@chainrule/optim';
 import { compile, compiler } from './executor.js';
 
 const seq = (n: number, shift = 0) => Array.from({ length: n }, (_, i) => Math.sin(i * 0.61 + shift));
@@ -27,7 +27,7 @@ describe('compile', () => {
     const model = mlp({ sizes: [6, 8, 3], activation: 'sigmoid' });
     const opt = adam({ learningRate: 0.01 });
     const objective = (p: Params, x: Tensor, y: Tensor) => mul(sum(softmaxCrossEntropy(model.apply(p, x), y)), 0.5);
-    const trainStep = (p: Params, s: unknown, x: Tensor, y: Tensor): [Params, unknown, Tensor] => {
+    const trainStep = (p: Params, s: OptimizerState, x: Tensor, y: Tensor): [Params, OptimizerState, Tensor] => {
       const [l, g] = valueAndGrad(objective)(p, x, y);
       const { updates, state } = opt.update(g, s, p);
       return [applyUpdates(p, updates), state, l];
@@ -126,5 +126,34 @@ describe('compiler as the default executor', () => {
     }
     expect(getExecutor()).toBe(interpreter);
     expect(() => setExecutor({} as Executor)).toThrow(/an executor is an object/);
+  });
+});
+
+describe('NaN anomaly mode', () => {
+  it('runs the graph as traced on the interpreter, naming the op that made the NaN', () => {
+    const f = (x: Tensor) => sum(mul(exp(x), log(x)));
+    const x = tensor([1, -1]);
+    expect(Number.isNaN(jit(f, { executor: compiler })(x).item())).toBe(true);
+    const thrown = (run: () => unknown): ChainruleError => {
+      try {
+        run();
+      } catch (e) {
+        return e as ChainruleError;
+      }
+      throw new Error('expected a NonFinite error');
+    };
+    const e = thrown(() => jit(f, { executor: compiler, debugNans: true })(x));
+    expect(e.code).toBe('NonFinite');
+    expect(e.op).toBe('core.log');
+    expect(e.message).toMatch(/produced 1 NaN .*\(node 2\)/);
+    expect(thrown(() => withDebugNans(() => compile(trace(f, abstract([2]))).run([x]))).op).toBe('core.log');
+  });
+
+  it('keeps where autodiff made each node through the passes', () => {
+    const g = trace(grad((x: Tensor) => sum(sigmoid(mul(x, x)))), abstract([2]));
+    const c = compile(g, { passes: [] });
+    expect(c.passes.graph.nodes.filter((n) => n.origin?.pass === 'backward').length).toBe(g.nodes.filter((n) => n.origin?.pass === 'backward').length);
+    const after = compile(g).passes.graph;
+    for (const n of after.nodes) if (n.origin?.node !== undefined) expect(n.origin.node).toBeLessThan(after.nodes.length);
   });
 });

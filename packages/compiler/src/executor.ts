@@ -1,7 +1,7 @@
 // The compiler as an Executor: passes, then a memory plan, then a flat list of kernel calls run on a backend.
 
 import {
-  ChainruleError, Tensor, allocate, getBackend, interpreter, kernelFor, sizeOf,
+  ChainruleError, Tensor, allocate, debugNans, getBackend, interpreter, kernelFor, sizeOf,
   type Backend, type CompileOptions, type Executor, type FloatArray, type Graph, type Kernel, type KernelAvals, type Node,
 } from '@chainrule/core';
 import { epilogueKernel, matmulEpilogue } from './epilogue.js';
@@ -64,7 +64,9 @@ interface Step {
  * the plan and a function of the graph's inputs. Intermediates live in one arena per dtype,
  * allocated once and reused by every call; outputs are fresh buffers the caller owns. The
  * function is not re-entrant (one call at a time, as JavaScript runs it). With symbolic feeds
- * (inside another transform) it replays the original graph, as the interpreter does.
+ * (inside another transform) it replays the original graph, as the interpreter does; in NaN
+ * anomaly mode (`debugNans`) it runs the original graph on the interpreter, which checks
+ * every op.
  *
  * @example
  * const { run, plan } = compile(trace((x) => sigmoid(add(x, 1)), abstract([3])), { backend: jsBackend })
@@ -76,7 +78,7 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
   const g = passes.graph;
   const kernelOf = kernelsOn(backend);
   const plan = planMemory(g, rulesFor(kernelOf));
-  const reference = interpreter.compile(graph, { backend });
+  const reference = interpreter.compile(graph, { ...options, backend });
   const nodes = g.nodes;
   const n = nodes.length;
   const arenas = { float32: new Float32Array(plan.arena.float32), float64: new Float64Array(plan.arena.float64) };
@@ -123,7 +125,9 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
   const after = options.afterNode;
   const released = [...feedSlots, ...g.outputs.filter((id) => plan.storage[id].kind !== 'arena' && plan.storage[id].kind !== 'constant')];
   const run = (feeds: readonly Tensor[]): Tensor[] => {
-    if (symbolic || feeds.some((f) => f._trace !== undefined)) return reference(feeds);
+    // NaN anomaly mode checks every op of the graph as traced, so it runs on the interpreter:
+    // fused loops would hide the intermediate values and which rule made them.
+    if (symbolic || (options.debugNans ?? debugNans()) || feeds.some((f) => f._trace !== undefined)) return reference(feeds);
     if (feeds.length !== feedSlots.length) throw new ChainruleError('BadArgument', `the compiled graph takes ${feedSlots.length} inputs, got ${feeds.length}`);
     for (let k = 0; k < feeds.length; k++) {
       const id = feedSlots[k];

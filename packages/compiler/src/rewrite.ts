@@ -27,7 +27,8 @@ export const graphBuilder = (): GraphBuilder => {
   const nodes: Node[] = [];
   const push = (n: Omit<Node, 'id' | 'inputs'>, inputs: readonly number[]): number => {
     const id = nodes.length;
-    nodes.push(Object.freeze({ id, op: n.op, inputs: Object.freeze([...inputs]), attrs: n.attrs, shape: n.shape, dtype: n.dtype }));
+    const base = { id, op: n.op, inputs: Object.freeze([...inputs]), attrs: n.attrs, shape: n.shape, dtype: n.dtype };
+    nodes.push(Object.freeze(n.origin === undefined ? base : { ...base, origin: n.origin }));
     return id;
   };
   return {
@@ -57,14 +58,31 @@ export const rewrite = (
   graph: Graph,
   visit: (node: Node, inputs: readonly number[], b: GraphBuilder, newId: (old: number) => number) => number,
 ): Graph => {
-  const b = graphBuilder();
+  const base = graphBuilder();
   const map = new Int32Array(graph.nodes.length);
   const newId = (old: number): number => map[old];
+  // A copied node keeps where autodiff made it, the forward node it names renumbered.
+  const b: GraphBuilder = { ...base, nodes: base.nodes, copy: (n, ins) => base.copy(renumberOrigin(n, map), ins) };
   for (const node of graph.nodes) {
     const ins = node.inputs.map((j) => map[j]);
     map[node.id] = visit(node, ins, b, newId);
   }
   return freeze(b.nodes, graph.inputs.map((i) => map[i]), graph.outputs.map((i) => map[i]));
+};
+
+/**
+ * A node whose origin (where autodiff made it) names the renumbered forward node, or no node
+ * when that one is gone.
+ *
+ * @example
+ * renumberOrigin(node, newIds)
+ */
+export const renumberOrigin = <N extends Omit<Node, 'id' | 'inputs'>>(n: N, map: Int32Array): N => {
+  const o = n.origin;
+  if (o?.node === undefined) return n;
+  const id = map[o.node];
+  const { node: _, ...rest } = o;
+  return { ...n, origin: id >= 0 ? { ...rest, node: id } : rest };
 };
 
 /**
