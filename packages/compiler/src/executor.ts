@@ -150,19 +150,17 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
           tens[id] = new Tensor(node.dtype, node.shape, data);
           break;
         }
-        case Run.Arena: {
-          const args = st.args;
-          for (let k = 0; k < ins.length; k++) args[k] = bufs[ins[k]]!;
-          st.kernel!(args, bufs[id]!, node.attrs, st.avals);
-          break;
-        }
+        case Run.Arena:
         case Run.Fresh: {
           const args = st.args;
           for (let k = 0; k < ins.length; k++) args[k] = bufs[ins[k]]!;
-          const out = allocate(node.dtype, sizeOf(node.shape));
+          const fresh = st.run === Run.Fresh;
+          const out = fresh ? allocate(node.dtype, sizeOf(node.shape)) : bufs[id]!;
           st.kernel!(args, out, node.attrs, st.avals);
-          bufs[id] = out;
-          tens[id] = new Tensor(node.dtype, node.shape, out);
+          if (fresh) {
+            bufs[id] = out;
+            tens[id] = new Tensor(node.dtype, node.shape, out);
+          }
           break;
         }
         case Run.Forward: {

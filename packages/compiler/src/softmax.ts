@@ -3,6 +3,7 @@
 import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
 import { ChainruleError, allocate, defineOp, logSoftmax, shapesEqual, sizeOf, softmaxCrossEntropy, type Graph, type Node, type Op } from '@chainrule/core';
+import { crossEntropyRows } from '@chainrule/core/kernels';
 import { rewrite } from './rewrite.js';
 
 /**
@@ -26,23 +27,8 @@ export const crossEntropyFromLogSoftmax: Op<{}> = defineOp({
       : left({ _tag: 'ShapeMismatch', message: 'labels must have the log-probabilities\' shape, or it without the last axis' });
   },
   forward: ([ls, p], _, out) => {
-    const c = ls.shape[ls.shape.length - 1];
-    const rows = sizeOf(out.shape);
-    const o = allocate(out.dtype, rows), l = ls.data, pd = p.data;
-    const dense = p.shape.length === ls.shape.length;
-    for (let r = 0; r < rows; r++) {
-      if (dense) {
-        let s = 0;
-        for (let k = 0; k < c; k++) {
-          const w = pd[r * c + k];
-          if (w !== 0) s -= w * l[r * c + k];
-        }
-        o[r] = s;
-      } else {
-        const k = pd[r];
-        o[r] = Number.isInteger(k) && k >= 0 && k < c ? -l[r * c + k] : NaN;
-      }
-    }
+    const o = allocate(out.dtype, sizeOf(out.shape));
+    crossEntropyRows(ls.data, p.data, p.shape.length === ls.shape.length, ls.shape[ls.shape.length - 1], o);
     return o;
   },
   vjp: () => {
