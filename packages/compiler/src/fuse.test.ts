@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { abstract, add, div, evaluate, exp, mul, neg, sigmoid, sub, sum, tensor, trace, type Tensor } from '@chainrule/core';
 import { elementwiseFusion, elementwiseProgram, fusionGroups, fused, type Arg } from './fuse.js';
 import { describeGraph } from './describe.js';
@@ -110,6 +110,34 @@ describe('elementwiseProgram', () => {
     p.kernel([x, new Float32Array([3])], x);
     expect(Array.from(x)).toEqual(Array.from(fresh));
     expect(fresh[1]).toBeCloseTo(1 / (1 + Math.exp(-3)), 6);
+  });
+
+  it('runs without generated code where new Function is forbidden, with the same values', () => {
+    const shapes = [[2, 3], [3], []];
+    const xs = shapes.map((sh, k) => tensor(seq(sh.reduce((a, b) => a * b, 1), 0.4, k), { shape: sh, dtype: 'float64' }));
+    const steps = [
+      { op: add, args: [input(0), input(1)], attrs: {} },
+      { op: sigmoid, args: [step(0)], attrs: {} },
+      { op: mul, args: [step(1), input(2)], attrs: {} },
+      { op: sub, args: [{ kind: 'literal', value: 1 } as Arg, step(2)], attrs: {} },
+    ];
+    const generated = elementwiseProgram([2, 3], 'float64', shapes, steps);
+    vi.stubGlobal('Function', function forbidden() {
+      throw new EvalError('code generation from strings disallowed for this context');
+    });
+    let plain;
+    try {
+      plain = elementwiseProgram([2, 3], 'float64', shapes, steps);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(generated.kernel.name).toBe('fused');
+    expect(plain.kernel.name).not.toBe('fused'); // the step-by-step loop, not generated code
+    const a = new Float64Array(6), b = new Float64Array(6);
+    generated.kernel(xs.map((x) => x.data), a);
+    plain.kernel(xs.map((x) => x.data), b);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(a)).toEqual(values(sub(1, mul(sigmoid(add(xs[0], xs[1])), xs[2]))));
   });
 
   it('rejects an op without a scalar function', () => {

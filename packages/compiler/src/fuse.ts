@@ -127,11 +127,36 @@ const generate = (shape: Shape, inputs: readonly Shape[], steps: readonly FusedS
   ].join('\n');
   const fns = steps.map((s) => s.op.scalar);
   const attrs = steps.map((s) => s.attrs);
-  // One generated closure per program: its call sites see one function each, so they inline.
-  const make = new Function('fns', 'attrs', 'maps', `return function fused(ins, out) {\n${source}\n};`) as (
-    fns: readonly unknown[], attrs: readonly unknown[], maps: readonly (Int32Array | undefined)[],
-  ) => FusedKernel;
+  let make: (fns: readonly unknown[], attrs: readonly unknown[], maps: readonly (Int32Array | undefined)[]) => FusedKernel;
+  try {
+    // One generated closure per program: its call sites see one function each, so they inline.
+    make = new Function('fns', 'attrs', 'maps', `return function fused(ins, out) {\n${source}\n};`) as typeof make;
+  } catch {
+    // Where code generation is forbidden (a page whose Content-Security-Policy has no
+    // 'unsafe-eval'), the same program runs through a slower step-by-step loop.
+    return { source, kernel: stepwise(shape, inputs, steps) };
+  }
   return { source, kernel: make(fns, attrs, maps) };
+};
+
+/** The kernel of a program without generated code: every step of every element through its scalar function. */
+const stepwise = (shape: Shape, inputs: readonly Shape[], steps: readonly FusedStep[]): FusedKernel => {
+  const maps = inputs.map((s) => (sizeOf(s) === 1 ? new Int32Array(sizeOf(shape)) : broadcastIndex(s, shape)));
+  const fns = steps.map((s) => s.op.scalar as (...args: unknown[]) => number);
+  return (ins, out) => {
+    const t = new Float64Array(steps.length);
+    const args: unknown[] = [];
+    for (let i = 0; i < out.length; i++) {
+      for (let j = 0; j < steps.length; j++) {
+        const s = steps[j];
+        args.length = 0;
+        for (const a of s.args) args.push(a.kind === 'input' ? ins[a.index][maps[a.index][i]] : a.kind === 'step' ? t[a.index] : a.value);
+        args.push(s.attrs);
+        t[j] = fns[j](...args);
+      }
+      out[i] = t[steps.length - 1];
+    }
+  };
 };
 
 /**
