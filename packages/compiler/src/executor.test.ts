@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import * as t from 'io-ts';
+import { right } from 'fp-ts/lib/Either.js';
 import {
-  ChainruleError, abstract, add, exp, grad, interpreter, jit, jsBackend, key, log, matmul, mul, getExecutor, setExecutor, sigmoid, withDebugNans,
+  ChainruleError, abstract, defineOp, add, exp, grad, interpreter, jit, jsBackend, key, log, matmul, mul, getExecutor, setExecutor, sigmoid, withDebugNans,
   softmaxCrossEntropy, sum, tensor, trace, treeLeaves, valueAndGrad, type Backend, type Executor, type FloatArray, type Tensor,
 } from '@chainrule/core';
 import { mlp, type Params } from '@chainrule/nn';
@@ -83,6 +85,24 @@ describe('compile', () => {
     const [y] = c.run([tensor([0, 1, 2], { dtype: 'float64' })]);
     expect(calls).toBe(1);
     expect(y.data[0]).toBeCloseTo(Math.exp(1 + Math.E + Math.exp(2)), 9);
+  });
+
+  it('treats an aliasing op that changes the size as an ordinary op', () => {
+    // A plugin whose output is a view of the first half of its input's buffer.
+    const head = defineOp({
+      name: 'test.head',
+      kind: 'movement',
+      aliases: true,
+      attrs: t.type({}),
+      arity: 1,
+      infer: ([x]) => right({ shape: [x.shape[0] / 2], dtype: x.dtype }),
+      forward: ([x]) => x.data.subarray(0, x.size / 2),
+      vjp: () => [null],
+    });
+    const g = trace((x) => exp(head(mul(x, 2))), abstract([4]));
+    const c = compile(g);
+    expect(c.plan.storage.map((s) => s.kind)).not.toContain('alias');
+    expect(Array.from(c.run([tensor([0, 1, 2, 3])])[0].data)).toEqual(Array.from(interpreter.compile(g)([tensor([0, 1, 2, 3])])[0].data));
   });
 
   it('calls afterNode once per compiled node with its output', () => {

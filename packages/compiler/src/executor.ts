@@ -1,7 +1,7 @@
 // The compiler as an Executor: passes, then a memory plan, then a flat list of kernel calls run on a backend.
 
 import {
-  ChainruleError, Tensor, allocate, debugNans, getBackend, interpreter, kernelFor, sizeOf,
+  ChainruleError, Tensor, allocate, debugNans, getBackend, interpreter, kernelFor, shapesEqual, sizeOf,
   type Backend, type CompileOptions, type Executor, type FloatArray, type Graph, type Kernel, type KernelAvals, type Node,
 } from '@chainrule/core';
 import { epilogueKernel, matmulEpilogue } from './epilogue.js';
@@ -35,7 +35,7 @@ const kernelsOn = (backend: Backend): ((node: Node) => Kernel | undefined) => {
   return (node) => (node.op === fused ? fusedKernel : node.op === matmulEpilogue ? epilogue : kernelFor(node.op, backend));
 };
 
-const rulesFor = (kernelOf: (node: Node) => Kernel | undefined): PlanRules => ({
+const rulesFor = (graph: Graph, kernelOf: (node: Node) => Kernel | undefined): PlanRules => ({
   writesInto: (node) => kernelOf(node) !== undefined,
   inPlaceInputs: (node) => {
     if (node.op !== fused) return [];
@@ -43,7 +43,7 @@ const rulesFor = (kernelOf: (node: Node) => Kernel | undefined): PlanRules => ({
     return node.inputs.map((_, k) => k).filter((k) => readsInPlace(program, k));
   },
   // An aliasing op of unchanged size (reshape, squeeze, stopGradient) hands its input's buffer on.
-  aliases: (node) => node.op.aliases === true && node.inputs.length === 1,
+  aliases: (node) => node.op.aliases === true && node.inputs.length === 1 && sizeOf(graph.nodes[node.inputs[0]].shape) === sizeOf(node.shape),
 });
 
 const enum Run { Alias, Arena, Fresh, Forward }
@@ -77,7 +77,7 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
   const passes = runPasses(graph, options.passes ?? defaultPasses);
   const g = passes.graph;
   const kernelOf = kernelsOn(backend);
-  const plan = planMemory(g, rulesFor(kernelOf));
+  const plan = planMemory(g, rulesFor(g, kernelOf));
   const reference = interpreter.compile(graph, { ...options, backend });
   const nodes = g.nodes;
   const n = nodes.length;
@@ -132,7 +132,7 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
     for (let k = 0; k < feeds.length; k++) {
       const id = feedSlots[k];
       const f = feeds[k];
-      if (!(f instanceof Tensor) || f.dtype !== nodes[id].dtype || f.size !== sizeOf(nodes[id].shape)) {
+      if (!(f instanceof Tensor) || f.dtype !== nodes[id].dtype || !shapesEqual(f.shape, nodes[id].shape)) {
         throw new ChainruleError('BadArgument', `compiled graph input ${k} expects ${nodes[id].dtype}[${nodes[id].shape.join(', ')}]`);
       }
       tens[id] = f;
