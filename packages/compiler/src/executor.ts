@@ -118,10 +118,9 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
       args: new Array<FloatArray>(node.inputs.length),
       tensorArgs: new Array<Tensor>(node.inputs.length),
       avals: { inputs: node.inputs.map((j) => nodes[j]), output: node },
-      drop: [],
+      drop: dropAt[i], // filled as later nodes are seen: their values end here
     });
   }
-  for (const step of steps) (step.drop as number[]).push(...dropAt[step.node.id]);
   const after = options.afterNode;
   const released = [...feedSlots, ...g.outputs.filter((id) => plan.storage[id].kind !== 'arena' && plan.storage[id].kind !== 'constant')];
   const run = (feeds: readonly Tensor[]): Tensor[] => {
