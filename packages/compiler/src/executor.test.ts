@@ -105,6 +105,21 @@ describe('compile', () => {
     expect(Array.from(c.run([tensor([0, 1, 2, 3])])[0].data)).toEqual(Array.from(interpreter.compile(g)([tensor([0, 1, 2, 3])])[0].data));
   });
 
+  it('handles the odd graphs: an input or a constant returned, an output twice, empty tensors', () => {
+    const c = tensor([7, 8]);
+    const g = trace((x, e) => {
+      const y = exp(x);
+      return [x, c, y, y, mul(e, 2)];
+    }, abstract([2]), abstract([0, 3]));
+    const x = tensor([0, 1]), e = tensor(new Float32Array(0), { shape: [0, 3] });
+    const [rx, rc, y1, y2, re] = compile(g).run([x, e]);
+    expect(rx).toBe(x);
+    expect(Array.from(rc.data)).toEqual([7, 8]);
+    expect(y1.data[1]).toBeCloseTo(Math.E, 6);
+    expect(y2).toBe(y1);
+    expect(re.shape).toEqual([0, 3]);
+  });
+
   it('calls afterNode once per compiled node with its output', () => {
     const g = trace((x) => sum(exp(mul(x, 2))), abstract([3]));
     const seen: [string, number[]][] = [];
