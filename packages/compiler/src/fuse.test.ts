@@ -121,7 +121,6 @@ describe('elementwiseProgram', () => {
       { op: mul, args: [step(1), input(2)], attrs: {} },
       { op: sub, args: [{ kind: 'literal', value: 1 } as Arg, step(2)], attrs: {} },
     ];
-    const generated = elementwiseProgram([2, 3], 'float64', shapes, steps);
     vi.stubGlobal('Function', function forbidden() {
       throw new EvalError('code generation from strings disallowed for this context');
     });
@@ -131,6 +130,7 @@ describe('elementwiseProgram', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+    const generated = elementwiseProgram([2, 3], 'float64', shapes, steps);
     expect(generated.kernel.name).toBe('fused');
     expect(plain.kernel.name).not.toBe('fused'); // the step-by-step loop, not generated code
     const a = new Float64Array(6), b = new Float64Array(6);
@@ -138,6 +138,20 @@ describe('elementwiseProgram', () => {
     plain.kernel(xs.map((x) => x.data), b);
     expect(Array.from(b)).toEqual(Array.from(a));
     expect(Array.from(a)).toEqual(values(sub(1, mul(sigmoid(add(xs[0], xs[1])), xs[2]))));
+  });
+
+  it('shares generated code between programs of the same loop, each with its own constants', () => {
+    const p = (c: number) => elementwiseProgram([3], 'float64', [[3]], [{ op: mul, args: [input(0), { kind: 'literal', value: c }], attrs: {} }, { op: exp, args: [step(0)], attrs: {} }]);
+    const a = p(2), b = p(3), c = p(2);
+    const run = (q: typeof a) => {
+      const out = new Float64Array(3);
+      q.kernel([new Float64Array([0, 1, 2])], out);
+      return Array.from(out);
+    };
+    expect(run(a)).toEqual([1, Math.exp(2), Math.exp(4)]);
+    expect(run(b)).toEqual([1, Math.exp(3), Math.exp(6)]);
+    expect(run(c)).toEqual(run(a));
+    expect(a.kernel).not.toBe(c.kernel); // one closure per program, from one factory
   });
 
   it('rejects an op without a scalar function', () => {

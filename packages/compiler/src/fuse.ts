@@ -127,17 +127,30 @@ const generate = (shape: Shape, inputs: readonly Shape[], steps: readonly FusedS
   ].join('\n');
   const fns = steps.map((s) => s.op.scalar);
   const attrs = steps.map((s) => s.attrs);
-  let make: (fns: readonly unknown[], attrs: readonly unknown[], maps: readonly (Int32Array | undefined)[]) => FusedKernel;
-  try {
-    // One generated closure per program: its call sites see one function each, so they inline.
-    make = new Function('fns', 'attrs', 'maps', `return function fused(ins, out) {\n${source}\n};`) as typeof make;
-  } catch {
-    // Where code generation is forbidden (a page whose Content-Security-Policy has no
-    // 'unsafe-eval'), the same program runs through a slower step-by-step loop.
-    return { source, kernel: stepwise(shape, inputs, steps) };
+  // Programs of the same loop over the same ops share one generated factory: code generation
+  // is the costly part of compiling a large graph, and closures of one factory still see one
+  // scalar function at each call site (the key names the ops), so V8 still inlines them.
+  const key = `${steps.map((s) => s.op.name).join(' ')}\n${source}`;
+  let make = factories.get(key);
+  if (make === undefined) {
+    try {
+      make = new Function('fns', 'attrs', 'maps', `return function fused(ins, out) {\n${source}\n};`) as Factory;
+    } catch {
+      // Where code generation is forbidden (a page whose Content-Security-Policy has no
+      // 'unsafe-eval'), the same program runs through a slower step-by-step loop.
+      return { source, kernel: stepwise(shape, inputs, steps) };
+    }
+    if (factories.size >= MAX_FACTORIES) factories.clear();
+    factories.set(key, make);
   }
   return { source, kernel: make(fns, attrs, maps) };
 };
+
+type Factory = (fns: readonly unknown[], attrs: readonly unknown[], maps: readonly (Int32Array | undefined)[]) => FusedKernel;
+
+// A memo of generated code, bounded so a long-lived process compiling many graphs stays small.
+const MAX_FACTORIES = 1024;
+const factories = new Map<string, Factory>();
 
 /** The kernel of a program without generated code: every step of every element through its scalar function. */
 const stepwise = (shape: Shape, inputs: readonly Shape[], steps: readonly FusedStep[]): FusedKernel => {
