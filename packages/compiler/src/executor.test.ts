@@ -120,6 +120,27 @@ describe('compile', () => {
     expect(re.shape).toEqual([0, 3]);
   });
 
+  it("leaves unfused the ops the backend has its own kernels for, and runs those kernels", () => {
+    let calls = 0;
+    const backend: Backend = {
+      name: 'own-sigmoid',
+      kernels: {
+        'core.sigmoid': ([x], out) => {
+          calls++;
+          for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
+        },
+      },
+    };
+    const g = trace((x) => mul(sigmoid(mul(x, 2)), 3), abstract([3], 'float64'));
+    const c = compile(g, { backend });
+    expect(c.passes.graph.nodes.map((n) => n.op.name)).toEqual(['core.input', 'compiler.fused', 'core.sigmoid', 'compiler.fused']);
+    const [y] = c.run([tensor([0, 1, -1], { dtype: 'float64' })]);
+    expect(calls).toBe(1);
+    [0, 1, -1].forEach((v, i) => expect(y.data[i]).toBeCloseTo(3 / (1 + Math.exp(-2 * v)), 12));
+    // On js, with no kernel of its own, the three ops are one loop.
+    expect(compile(g, { backend: jsBackend }).passes.graph.nodes.map((n) => n.op.name)).toEqual(['core.input', 'compiler.fused']);
+  });
+
   it('calls afterNode once per compiled node with its output', () => {
     const g = trace((x) => sum(exp(mul(x, 2))), abstract([3]));
     const seen: [string, number[]][] = [];

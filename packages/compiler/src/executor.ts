@@ -6,12 +6,12 @@ import {
 } from '@chainrule/core';
 import { epilogueKernel, matmulEpilogue } from './epilogue.js';
 import { fused, readsInPlace, type ElementwiseProgram } from './fuse.js';
-import { defaultPasses, runPasses, type Pass, type PassRun } from './passes.js';
+import { passesFor, runPasses, type Pass, type PassRun } from './passes.js';
 import { planMemory, type MemoryPlan, type PlanRules } from './plan.js';
 
 /** Options of {@link compile} beyond the executor's. */
 export interface CompilerOptions extends CompileOptions {
-  /** The passes to run (default {@link defaultPasses}). */
+  /** The passes to run (default {@link passesFor} the backend). */
   readonly passes?: readonly Pass[];
   /**
    * Called after every node of the compiled graph runs, with its output (a fused node once
@@ -74,7 +74,7 @@ interface Step {
  */
 export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled => {
   const backend = options.backend ?? getBackend();
-  const passes = runPasses(graph, options.passes ?? defaultPasses);
+  const passes = runPasses(graph, options.passes ?? passesFor(backend));
   const g = passes.graph;
   const kernelOf = kernelsOn(backend);
   const plan = planMemory(g, rulesFor(g, kernelOf));

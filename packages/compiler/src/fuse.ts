@@ -238,6 +238,8 @@ export const fused: Op<{ program: ElementwiseProgram }> = defineOp({
 export interface FusionOptions {
   /** Largest number of ops in one fused loop (default 64): longer chains are split. */
   readonly maxSteps?: number;
+  /** Nodes to leave unfused even though they could be (e.g. ops a backend has its own kernel for). */
+  readonly exclude?: (node: Node) => boolean;
 }
 
 /**
@@ -264,6 +266,8 @@ export const isFusable = (node: Node): boolean => {
  */
 export const fusionGroups = (graph: Graph, options: FusionOptions = {}): { readonly root: Int32Array; readonly groups: readonly (readonly number[])[] } => {
   const maxSteps = options.maxSteps ?? 64;
+  const exclude = options.exclude;
+  const fusable = (n: Node): boolean => isFusable(n) && !(exclude?.(n) ?? false);
   const nodes = graph.nodes;
   const consumers: number[][] = nodes.map(() => []);
   for (const n of nodes) for (const j of n.inputs) if (consumers[j].at(-1) !== n.id) consumers[j].push(n.id);
@@ -272,7 +276,7 @@ export const fusionGroups = (graph: Graph, options: FusionOptions = {}): { reado
   const root = new Int32Array(nodes.length).fill(-1);
   const groups: number[][] = [];
   for (let r = nodes.length - 1; r >= 0; r--) {
-    if (root[r] !== -1 || !isFusable(nodes[r])) continue;
+    if (root[r] !== -1 || !fusable(nodes[r])) continue;
     const top = nodes[r];
     const members = [r];
     root[r] = r;
@@ -282,7 +286,7 @@ export const fusionGroups = (graph: Graph, options: FusionOptions = {}): { reado
       const c = Math.max(...pending);
       pending.delete(c);
       const n = nodes[c];
-      if (root[c] !== -1 || isOutput[c] || !isFusable(n) || n.dtype !== top.dtype || !shapesEqual(n.shape, top.shape)) continue;
+      if (root[c] !== -1 || isOutput[c] || !fusable(n) || n.dtype !== top.dtype || !shapesEqual(n.shape, top.shape)) continue;
       if (!consumers[c].every((u) => root[u] === r)) continue;
       root[c] = r;
       members.push(c);

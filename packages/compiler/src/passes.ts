@@ -1,6 +1,6 @@
 // The pass pipeline: named Graph → Graph passes run in order, keeping every intermediate graph for inspection.
 
-import type { Graph } from '@chainrule/core';
+import { kernelFor, type Backend, type Graph } from '@chainrule/core';
 import { cse } from './cse.js';
 import { dce } from './dce.js';
 import { matmulEpilogues } from './epilogue.js';
@@ -36,6 +36,18 @@ export const defaultPasses: readonly Pass[] = Object.freeze([
   { name: 'dce', run: dce },
   { name: 'epilogue', run: matmulEpilogues },
 ]);
+
+/**
+ * The default pipeline for a backend: the same passes, except that fusion leaves alone the ops
+ * the backend (or the op's plugin, for that backend) has a kernel of its own for — a backend's
+ * kernel is there because it is faster than JavaScript (a WebAssembly SIMD loop measures ~10×
+ * a JS loop, see docs/compiler.md), so it should run rather than be folded into a JS loop.
+ *
+ * @example
+ * runPasses(graph, passesFor(jsBackend)).graph
+ */
+export const passesFor = (backend: Backend): readonly Pass[] =>
+  defaultPasses.map((p) => (p.name === 'fuse' ? { name: 'fuse', run: elementwiseFusion({ exclude: (node) => kernelFor(node.op, backend) !== undefined }) } : p));
 
 /** What {@link runPasses} returns: the final graph and the graph after each pass. */
 export interface PassRun {
