@@ -2,14 +2,29 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { add, grad, interpreter, jit, jsBackend, sum, tensor, type Backend, type DType, type Tensor } from '@chainrule/core';
+import { add, fromData, grad, interpreter, jit, jsBackend, sum, tensor, type Backend, type DType, type Kernel, type Tensor } from '@chainrule/core';
 import { standardRegistry } from '@chainrule/ops';
 import { arb, type RandomGraph } from '@chainrule/gradcheck';
 import { compiler } from '../src/executor.js';
-import { runPasses } from '../src/passes.js';
+import { passesFor, runPasses } from '../src/passes.js';
 
 const registry = standardRegistry();
-const backends: readonly Backend[] = [jsBackend];
+
+/**
+ * A stand-in for a backend with kernels of its own (as the WebAssembly one will have): every
+ * other op of the registry, by name, gets a write-into kernel that runs the reference forward
+ * and copies — so compiled graphs mix fused loops, backend kernels in the arena and reference
+ * forwards.
+ */
+const tableBackend: Backend = {
+  name: 'table',
+  kernels: Object.fromEntries(
+    [...registry.list()]
+      .filter((op, k) => k % 2 === 0 && op.name !== 'core.input' && op.name !== 'core.constant')
+      .map((op): [string, Kernel] => [op.name, (ins, out, attrs, avals) => out.set(op.forward(ins.map((d, k) => fromData(d, avals.inputs[k].shape)), attrs, avals.output))]),
+  ),
+};
+const backends: readonly Backend[] = [jsBackend, tableBackend];
 
 const asDtype = (x: Tensor, dtype: DType): Tensor => tensor(x.data, { shape: [...x.shape], dtype });
 
@@ -21,7 +36,7 @@ const run = (g: RandomGraph, dtype: DType, executor: typeof compiler, backend: B
   const backward = jit(grad(total, { argnums: xs.map((_, k) => k) }), { executor, backend });
   const values = [...(forward(...xs) as Tensor[]), ...(backward(...xs) as Tensor[])].map((t) => Array.from(t.data));
   const graphs = [...forward.graphs.values(), ...backward.graphs.values()];
-  const fusedNodes = graphs.flatMap((gr) => runPasses(gr).graph.nodes).filter((n) => n.op.name.startsWith('compiler.')).length;
+  const fusedNodes = graphs.flatMap((gr) => runPasses(gr, passesFor(backend)).graph.nodes).filter((n) => n.op.name.startsWith('compiler.')).length;
   return { values, fusedNodes };
 };
 
@@ -54,7 +69,7 @@ describe('compiled equals interpreted on random graphs', () => {
           { numRuns: 100, seed: dtype === 'float64' ? 13 : 14 },
         );
         // The graphs did exercise fusion (not only ops the compiler leaves alone).
-        expect(fusedNodes).toBeGreaterThan(100);
+        expect(fusedNodes).toBeGreaterThan(50);
       });
     }
   }
