@@ -189,6 +189,28 @@ describe('train --json on xor, then eval and predict on its checkpoint', () => {
   });
 });
 
+describe('the executor', () => {
+  const withExecutor = (value: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CHAINRULE_EXECUTOR: value } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('trains compiled by default and on the interpreter with CHAINRULE_EXECUTOR=interpreter, to the same losses', () => {
+    const compiled = withExecutor('', 'train', '--dataset', 'moons', '--epochs', '2');
+    const interpreted = withExecutor('interpreter', 'train', '--dataset', 'moons', '--epochs', '2');
+    expect(compiled.code).toBe(0);
+    expect(interpreted.code).toBe(0);
+    const losses = (out: string) => out.split('\n').filter(Boolean).map((l) => l.replace(/\s+[\d.]+ s$/, '').replace(/, [\d.]+ s$/, ''));
+    expect(losses(compiled.stdout)).toEqual(losses(interpreted.stdout));
+  });
+
+  it('rejects an unknown CHAINRULE_EXECUTOR with exit code 2', () => {
+    const r = withExecutor('fast', 'train', '--dataset', 'xor');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('chainrule: CHAINRULE_EXECUTOR must be compiler or interpreter, got "fast"\n');
+  });
+});
+
 describe('inspect --compiled', () => {
   it('prints the nodes after each pass, the fused groups and the plan', () => {
     const r = cli('inspect', '--dataset', 'xor', '--compiled');
