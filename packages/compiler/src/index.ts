@@ -15,3 +15,4 @@ export { compile, compiler, type Compiled, type CompilerOptions } from './execut
 export { rewrite, graphBuilder, freeze, useCounts, constantValue, type GraphBuilder } from './rewrite.js';
 export { describeGraph } from './describe.js';
 export { shareLogSoftmax, crossEntropyFromLogSoftmax } from './softmax.js';
+export { schedule } from './schedule.js';

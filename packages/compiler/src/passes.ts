@@ -8,6 +8,7 @@ import { fold } from './fold.js';
 import { elementwiseFusion } from './fuse.js';
 import { simplify } from './simplify.js';
 import { shareLogSoftmax } from './softmax.js';
+import { schedule } from './schedule.js';
 
 /** A graph pass with the name inspection shows. */
 export interface Pass {
@@ -19,7 +20,7 @@ export interface Pass {
  * The default pipeline: clean up what autodiff emits (simplify, CSE, folding; twice, since
  * each exposes work for the others), drop dead nodes, let a softmax cross-entropy share the
  * log-softmax its gradient computes, then fuse elementwise chains and fold them into matmul
- * epilogues.
+ * epilogues, and order the nodes so fewer values are alive at once.
  *
  * @example
  * runPasses(graph, defaultPasses).graph
@@ -35,6 +36,7 @@ export const defaultPasses: readonly Pass[] = Object.freeze([
   { name: 'fuse', run: elementwiseFusion() },
   { name: 'dce', run: dce },
   { name: 'epilogue', run: matmulEpilogues },
+  { name: 'schedule', run: schedule },
 ]);
 
 /**
