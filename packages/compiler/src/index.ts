@@ -9,7 +9,7 @@ export {
   type Arg, type FusedStep, type FusedKernel, type ElementwiseProgram, type FusionOptions,
 } from './fuse.js';
 export { matmulEpilogues, matmulEpilogue, epilogueKernel, type MatmulEpilogueAttrs } from './epilogue.js';
-export { planMemory, type MemoryPlan, type PlanRules, type Storage } from './plan.js';
+export { planMemory, valueBytes, type MemoryPlan, type PlanRules, type Storage } from './plan.js';
 export { defaultPasses, passesFor, runPasses, type Pass, type PassRun } from './passes.js';
 export { compile, compiler, type Compiled, type CompilerOptions } from './executor.js';
 export { rewrite, graphBuilder, freeze, useCounts, constantValue, type GraphBuilder } from './rewrite.js';

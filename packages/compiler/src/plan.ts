@@ -1,6 +1,6 @@
 // The memory plan: liveness intervals of the values a graph computes → buffers reused in one arena per dtype.
 
-import { constant, input, sizeOf, type DType, type Graph, type Node } from '@chainrule/core';
+import { constant, input, sizeOf, type Aval, type DType, type Graph, type Node } from '@chainrule/core';
 
 /**
  * Where a node's value lives during a call: a caller's feed, a graph constant, the same buffer
@@ -43,7 +43,13 @@ export interface MemoryPlan {
   readonly lastUse: Int32Array;
 }
 
-const bytesOf = (dtype: DType): number => (dtype === 'float64' ? 8 : 4);
+/**
+ * The bytes of a value of this shape and dtype.
+ *
+ * @example
+ * valueBytes({ shape: [2, 3], dtype: 'float32' }) // 24
+ */
+export const valueBytes = (x: Aval): number => sizeOf(x.shape) * (x.dtype === 'float64' ? 8 : 4);
 
 /** First-fit free list over one arena, in elements; adjacent free blocks merge. */
 const freeList = () => {
@@ -133,7 +139,7 @@ export const planMemory = (graph: Graph, rules: PlanRules): MemoryPlan => {
   for (const node of nodes) {
     const i = node.id;
     const size = sizeOf(node.shape);
-    const bytes = size * bytesOf(node.dtype);
+    const bytes = valueBytes(node);
     if (storage[i].kind === 'heap') {
       let from = -1;
       if (returned[i]) {

@@ -1,12 +1,12 @@
 // Scheduling: the order the nodes run in, chosen so that fewer values are alive at once.
 
-import { input, constant, sizeOf, type Graph, type Node } from '@chainrule/core';
+import { input, constant, type Graph } from '@chainrule/core';
+import { valueBytes } from './plan.js';
 import { freeze, renumberOrigin, useCounts } from './rewrite.js';
 
 // How many ready nodes each choice looks at.
 const WINDOW = 32;
 
-const bytesOf = (n: Node): number => sizeOf(n.shape) * (n.dtype === 'float64' ? 8 : 4);
 
 /**
  * Reorders the nodes (keeping every input before its readers) to lower the peak of live
@@ -44,9 +44,9 @@ export const schedule = (graph: Graph): Graph => {
     const ins = distinct[id], times = reads[id];
     for (let q = 0; q < ins.length; q++) {
       const j = ins[q];
-      if (unreadBy[j] === times[q] && nodes[j].op !== input && nodes[j].op !== constant) freed += bytesOf(nodes[j]);
+      if (unreadBy[j] === times[q] && nodes[j].op !== input && nodes[j].op !== constant) freed += valueBytes(nodes[j]);
     }
-    return freed - bytesOf(nodes[id]);
+    return freed - valueBytes(nodes[id]);
   };
   while (ready.length > 0) {
     let best = 0;
