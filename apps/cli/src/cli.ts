@@ -123,6 +123,7 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
     .option('--seed <n>', 'seed of the initial weights (default 0)')
     .option('--batch-size <n>', 'batch size to trace with (default 1)')
     .option('--nodes', 'list every node of the gradient graph')
+    .option('--compiled', 'also show the gradient graph through the compiler: nodes after each pass, fused groups, memory plan')
     .option('--json', 'print the graphs as JSON')
     .action((path: string | undefined, opts: Record<string, unknown>) => start('inspect', inspectFlagsCodec, (f) => inspectCommand(path, f, io))(opts));
 

@@ -189,6 +189,53 @@ describe('train --json on xor, then eval and predict on its checkpoint', () => {
   });
 });
 
+describe('the executor', () => {
+  const withExecutor = (value: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CHAINRULE_EXECUTOR: value } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('trains compiled by default and on the interpreter with CHAINRULE_EXECUTOR=interpreter, to the same losses', () => {
+    const compiled = withExecutor('', 'train', '--dataset', 'moons', '--epochs', '2');
+    const interpreted = withExecutor('interpreter', 'train', '--dataset', 'moons', '--epochs', '2');
+    expect(compiled.code).toBe(0);
+    expect(interpreted.code).toBe(0);
+    const losses = (out: string) => out.split('\n').filter(Boolean).map((l) => l.replace(/\s+[\d.]+ s$/, '').replace(/, [\d.]+ s$/, ''));
+    expect(losses(compiled.stdout)).toEqual(losses(interpreted.stdout));
+  });
+
+  it('rejects an unknown CHAINRULE_EXECUTOR with exit code 2', () => {
+    const r = withExecutor('fast', 'train', '--dataset', 'xor');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('chainrule: CHAINRULE_EXECUTOR must be compiler or interpreter, got "fast"\n');
+  });
+});
+
+describe('inspect --compiled', () => {
+  it('prints the nodes after each pass, the fused groups and the plan', () => {
+    const r = cli('inspect', '--dataset', 'xor', '--compiled');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/compiled gradient graph: \d+ → \d+ nodes/);
+    expect(r.stdout).toContain('before the passes:');
+    for (const pass of ['simplify', 'cse', 'fold', 'dce', 'fuse', 'epilogue']) expect(r.stdout).toContain(`after ${pass}:`);
+    // The hidden layer's bias-add and sigmoid run in the first matmul's epilogue.
+    expect(r.stdout).toMatch(/compiler\.matmulEpilogue: core\.add → core\.sigmoid/);
+    expect(r.stdout).toMatch(/memory plan: peak \d+ bytes/);
+  });
+
+  it('gives the same in JSON, the plan smaller than the graph without reuse', () => {
+    const r = cli('inspect', '--dataset', 'xor', '--compiled', '--json');
+    expect(r.code).toBe(0);
+    const [g] = jsonLines(r.stdout);
+    const c = g.compiled as { passes: { pass: string; nodes: number }[]; fused: { steps: string[] }[]; plan: { peakBytes: number; unplannedBytes: number } };
+    expect(c.passes.map((p) => p.pass)).toContain('fuse');
+    expect(c.passes.at(-1)!.nodes).toBeLessThan((g.gradient as { graph: { nodes: unknown[] } }).graph.nodes.length);
+    expect(c.fused.some((f) => f.steps.includes('core.sigmoid'))).toBe(true);
+    expect(c.plan.peakBytes).toBeGreaterThan(0);
+    expect(c.plan.peakBytes).toBeLessThanOrEqual(c.plan.unplannedBytes);
+  });
+});
+
 describe('plain output (not a terminal)', () => {
   it('prints one line per epoch, then the test accuracy', () => {
     const r = cli('train', '--dataset', 'moons', '--epochs', '3');

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   tensor, grad, valueAndGrad, vjp, jvp, jit, trace, abstract, mul, add, sub, div, exp, log, sigmoid, sum, matmul,
+  interpreter, getExecutor, setExecutor, type Executor,
   reshape, broadcastTo, neg, stopGradient, toNested, opCounts, ChainruleError, type Tensor,
 } from './index.js';
 import { numericGrad, numericDerivative } from '../test/fd.js';
@@ -142,6 +143,24 @@ describe('transforms', () => {
     expect(jf.traceCount).toBe(2);
     jf(tensor([3, 4]), tensor([1, 1]));
     expect(jf.traceCount).toBe(3); // float32 is another signature
+  });
+  it('jit runs on the process default executor, read at each call, one cache entry per executor', () => {
+    const seen: string[] = [];
+    const spy: Executor = { name: 'spy', compile: (g, o) => (seen.push('spy'), interpreter.compile(g, o)) };
+    const jf = jit((x: Tensor) => mul(x, 2));
+    jf(f64([1]));
+    const previous = setExecutor(spy);
+    try {
+      expect(getExecutor()).toBe(spy);
+      expect(toNested(jf(f64([1])))).toEqual([2]);
+      jf(f64([5]));
+      expect(seen).toEqual(['spy']);
+      expect(jf.traceCount).toBe(2); // the interpreter's entry and the spy's
+    } finally {
+      setExecutor(previous);
+    }
+    expect(getExecutor()).toBe(interpreter);
+    expect(() => setExecutor(null as unknown as Executor)).toThrow(/an executor is an object \{ name, compile \}, got null/);
   });
   it('jit inside grad is differentiated through', () => {
     const sq = jit((x: Tensor) => mul(x, x));

@@ -10,7 +10,7 @@ export { MAX_ELEMENTS, MAX_DEPTH, shapeProblem, checkShape, checkUntrusted } fro
 export { formatErrors, dtypeCodec, shapeCodec, tensorFromJson, type TensorJson } from './codec.js';
 export {
   defineOp, isOp, opKind, opKinds, noGradient, input, constant,
-  type BatchArgs, type Op, type OpSpec, type OpCall, type OpKind, type TensorLike, type VjpArgs, type JvpArgs, type Domain,
+  type BatchArgs, type Op, type OpSpec, type ScalarFn, type OpCall, type OpKind, type TensorLike, type VjpArgs, type JvpArgs, type Domain,
 } from './op.js';
 export {
   jsBackend, getBackend, setBackend, withBackend, resolveBackend, chooseBackend, kernelFor, runKernel,
@@ -20,7 +20,7 @@ export { Registry, type RegistryError } from './registry.js';
 export type { Conformance, ConformanceCase, ConformanceInput } from './cases.js';
 export { encodeGraph, decodeGraph, opCounts, type Graph, type Node, type GraphJson } from './graph.js';
 export { flatten, unflatten, treeMap, treeLeaves, treeKey, treePaths, type PyTree, type TreeDef } from './pytree.js';
-export { evaluate, interpreter, type Executor, type CompileOptions } from './interpreter.js';
+export { evaluate, interpreter, getExecutor, setExecutor, type Executor, type CompileOptions } from './interpreter.js';
 export { trace, grad, valueAndGrad, vjp, jvp, jit, abstract, avalOf, type GradOptions, type JitOptions, type Jitted } from './transforms.js';
 export { vmap, loopBatch, type VmapOptions, type AxisSpec } from './vmap.js';
 export { peakLiveBytes } from './memory.js';

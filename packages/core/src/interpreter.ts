@@ -123,3 +123,30 @@ export const interpreter: Executor = {
     };
   },
 };
+
+// The process default executor: one slot, like the backend's. Core knows only the interpreter;
+// an umbrella package or the CLI may install a compiler here (core never imports it).
+let activeExecutor: Executor = interpreter;
+
+/**
+ * The executor `jit` uses when no `executor` option is given.
+ *
+ * @example
+ * getExecutor().name // 'interpreter' unless a compiler was installed
+ */
+export const getExecutor = (): Executor => activeExecutor;
+
+/**
+ * Makes an executor the process default for `jit`; returns the previous one.
+ *
+ * @example
+ * const previous = setExecutor(interpreter)
+ */
+export const setExecutor = (executor: Executor): Executor => {
+  if (typeof executor !== 'object' || executor === null || typeof executor.name !== 'string' || typeof executor.compile !== 'function') {
+    throw new ChainruleError('BadArgument', `an executor is an object { name, compile }, got ${executor === null ? 'null' : typeof executor}`);
+  }
+  const previous = activeExecutor;
+  activeExecutor = executor;
+  return previous;
+};

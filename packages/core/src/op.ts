@@ -71,6 +71,9 @@ export type OpKind = 'elementwise' | 'broadcast' | 'reduce' | 'movement' | 'cont
 /** The op kinds, for validation and tests. */
 export const opKinds: readonly OpKind[] = ['elementwise', 'broadcast', 'reduce', 'movement', 'contraction', 'opaque'];
 
+/** The scalar function behind an elementwise op: one number per input, then the attrs. */
+export type ScalarFn<A> = ((x: number, attrs: A) => number) | ((a: number, b: number, attrs: A) => number);
+
 /** The declaration of an op, as given to {@link defineOp}. */
 export interface OpSpec<A> {
   /** Unique, namespaced name: 'core.add', 'myorg.swish'. */
@@ -97,6 +100,11 @@ export interface OpSpec<A> {
   readonly kernels?: Readonly<Record<string, Kernel<A>>>;
   /** The inputs and attrs the conformance kit and cross-backend checks draw from. */
   readonly conformance?: Conformance | readonly Conformance[];
+  /**
+   * The scalar function of an elementwise op (`(x, attrs)` for one input, `(a, b, attrs)` for
+   * two), set by the unaryOp / binaryOp helpers: a compiler fuses chains of such ops into one loop.
+   */
+  readonly scalar?: ScalarFn<A>;
   /** One cotangent per input (null: no gradient flows there), built from ops. */
   readonly vjp: (args: VjpArgs<A>) => readonly (Tensor | null)[];
   /** Optional forward-mode rule: the output tangent from the input tangents, built from ops. */

@@ -2,7 +2,7 @@
 
 import { ChainruleError } from './errors.js';
 import { freezeTrace, type Graph } from './graph.js';
-import { evaluate, interpreter, type Executor } from './interpreter.js';
+import { evaluate, getExecutor, type Executor } from './interpreter.js';
 import { getBackend, withBackend, type Backend } from './backend.js';
 import { constant, input } from './op.js';
 import { flatten, unflatten, treeKey, type TreeDef } from './pytree.js';
@@ -230,7 +230,7 @@ export const jvp = <T = unknown>(f: (...args: any[]) => T, primals: readonly unk
 
 /** Options of {@link jit}. */
 export interface JitOptions {
-  /** What runs the traced graph (default: the interpreter). */
+  /** What runs the traced graph (default: the process default when the call happens, {@link getExecutor}: the interpreter unless one was installed). */
   readonly executor?: Executor;
   /** Where its kernels run (default: the process default when the call happens). */
   readonly backend?: Backend;
@@ -261,7 +261,6 @@ const signature = (def: TreeDef, leaves: readonly Tensor[]): string =>
  * step(params, batch) // traced on the first call, cached after
  */
 export const jit = <F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> => {
-  const executor = options.executor ?? interpreter;
   const cache = new Map<string, { run: (feeds: readonly Tensor[]) => Tensor[]; outDef: TreeDef; graph: Graph }>();
   let traceCount = 0;
   const jitted = (...args: Parameters<F>): ReturnType<F> => {
@@ -269,7 +268,8 @@ export const jit = <F extends (...args: any[]) => any>(f: F, options: JitOptions
     const leaves = rawLeaves.map((x) => toTensor(x, 'jit'));
     if (leaves.some((x) => x._trace !== undefined)) return f(...args);
     const backend = options.backend ?? getBackend();
-    const key = `${backend.name}|${signature(inDef, leaves)}`;
+    const executor = options.executor ?? getExecutor();
+    const key = `${executor.name}|${backend.name}|${signature(inDef, leaves)}`;
     let entry = cache.get(key);
     if (entry === undefined) {
       // Ops on concrete values while tracing (constants) run on the same backend as the graph.

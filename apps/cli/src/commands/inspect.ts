@@ -1,8 +1,9 @@
-// `chainrule inspect [checkpoint]`: the model's layers, parameter count, forward graph and gradient graph.
+// `chainrule inspect [checkpoint]`: the model's layers, parameter count, forward graph and gradient graph (and, with --compiled, what the compiler makes of it).
 
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { abstract, encodeGraph, grad, opCounts, trace, type Graph, type Tensor } from '@chainrule/core';
+import { compile, type Compiled, type ElementwiseProgram } from '@chainrule/compiler';
 import { countParams, paramNames, type LayerSpec, type Model, type Params } from '@chainrule/nn';
 import { meanSoftmaxCrossEntropy, runKeys } from '@chainrule/train';
 import { choiceFlag, flagName, intFlag, sizesFlag } from '../flags.js';
@@ -26,6 +27,7 @@ export const inspectFlagsCodec = t.partial({
   seed: intFlag(0, 2 ** 31 - 1),
   batchSize: intFlag(1),
   nodes: t.boolean,
+  compiled: t.boolean,
   json: t.boolean,
 });
 
@@ -94,6 +96,37 @@ export const graphText = (g: Graph, inputNames: readonly string[]): string => {
   return rows.map((r, i) => `  ${r[0].padStart(w0)}  ${r[1].padEnd(w1)}  ${r[2]}${outs.has(i) ? '  → output' : ''}`).join('\n');
 };
 
+/** The fused nodes of a compiled graph: id, op, the steps of its loop, what it reads. */
+const fusedGroups = (g: Graph): { id: number; op: string; steps: string[]; inputs: number[] }[] =>
+  g.nodes
+    .filter((n) => (n.attrs as { program?: ElementwiseProgram } | undefined)?.program !== undefined)
+    .map((n) => ({ id: n.id, op: n.op.name, steps: (n.attrs as { program: ElementwiseProgram }).program.steps.map((s) => s.op.name), inputs: [...n.inputs] }));
+
+const planJson = (c: Compiled) => ({
+  peakBytes: c.plan.peakBytes,
+  arenaBytes: c.plan.arenaBytes,
+  unplannedBytes: c.plan.totalBytes,
+  inPlace: c.plan.inPlace,
+});
+
+/**
+ * The compiler's view of a graph as text: the nodes before the passes and after each one,
+ * the fused groups, and the memory plan's figures.
+ *
+ * @example
+ * compiledText(compile(graph), ['x'])
+ */
+export const compiledText = (c: Compiled, before: Graph, inputNames: readonly string[]): string => {
+  const lines = [`compiled gradient graph: ${before.nodes.length} → ${c.passes.graph.nodes.length} nodes`, '', `before the passes: ${before.nodes.length} nodes`, graphText(before, inputNames)];
+  for (const { pass, graph } of c.passes.steps) lines.push('', `after ${pass}: ${graph.nodes.length} nodes (${countsText(graph)})`, graphText(graph, inputNames));
+  const groups = fusedGroups(c.passes.graph);
+  lines.push('', `fused groups: ${groups.length}`);
+  for (const f of groups) lines.push(`  %${f.id}  ${f.op}: ${f.steps.join(' → ')}  (reads ${f.inputs.map((j) => `%${j}`).join(', ')})`);
+  const p = planJson(c);
+  lines.push('', `memory plan: peak ${p.peakBytes} bytes of intermediates and outputs (without reuse ${p.unplannedBytes}); arena ${p.arenaBytes} bytes; ${p.inPlace} nodes in place`);
+  return lines.join('\n');
+};
+
 const countsText = (g: Graph): string =>
   Object.entries(opCounts(g))
     .sort((a, b) => b[1] - a[1])
@@ -152,6 +185,7 @@ export const inspectCommand = async (path: string | undefined, flags: InspectFla
   const leaves = paramNames(params);
   const names = [...leaves, 'x', 'labels'];
   const nParams = countParams(params);
+  const compiled = flags.compiled === true ? compile(backward) : undefined;
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify({
       model: model.spec,
@@ -159,6 +193,14 @@ export const inspectCommand = async (path: string | undefined, flags: InspectFla
       batchSize: b,
       forward: { ops: opCounts(forward), graph: encodeGraph(forward) },
       gradient: { ops: opCounts(backward), graph: encodeGraph(backward) },
+      ...(compiled === undefined ? {} : {
+        compiled: {
+          passes: compiled.passes.steps.map((s) => ({ pass: s.pass, nodes: s.graph.nodes.length, ops: opCounts(s.graph) })),
+          graph: encodeGraph(compiled.passes.graph),
+          fused: fusedGroups(compiled.passes.graph),
+          plan: planJson(compiled),
+        },
+      }),
     })}\n`);
     return EXIT.ok;
   }
@@ -173,6 +215,7 @@ export const inspectCommand = async (path: string | undefined, flags: InspectFla
     `gradient graph of the mean softmax cross-entropy (forward + backward), batch ${b}: ${backward.nodes.length} nodes`,
     `  ${countsText(backward)}`,
     flags.nodes === true ? graphText(backward, names) : '  (--nodes lists every node)',
+    ...(compiled === undefined ? [] : ['', compiledText(compiled, backward, names)]),
   ];
   io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;

@@ -4,3 +4,4 @@ export { matmulInto, matmul2d } from './matmul.js';
 export { expandTo, operand } from './operand.js';
 export { broadcastIndex, stridedOffsets } from '../shape.js';
 export { reduceIndex, contiguousBlocks } from '../ops/reduce.js';
+export { crossEntropyRows } from '../ops/softmax.js';

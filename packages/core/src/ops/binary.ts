@@ -66,6 +66,7 @@ export const binaryOp = <A = {}>(spec: BinarySpec<A>): Op<A> => {
     attrs: spec.attrs ?? (noAttrs as unknown as t.Type<A, any, unknown>),
     arity: 2,
     kind: 'broadcast',
+    scalar: fn,
     infer: inferBroadcast,
     forward: ([a, b], attrs, out) => {
       const x = operand(a, out.shape), y = operand(b, out.shape);

@@ -148,6 +148,34 @@ export const oneHot: Op<{ depth: number }> = defineOp({
 });
 
 /**
+ * Per-row cross-entropy from log-probabilities `ls` (rows of `classes` values) into `out`:
+ * −Σ p·ls for one-hot or probability labels (zero labels skipped, so −∞·0 never appears),
+ * −ls[label] for class indices (NaN when out of range).
+ *
+ * @example
+ * crossEntropyRows(logProbs, labels, true, 10, out)
+ */
+export const crossEntropyRows = (ls: FloatArray, p: FloatArray, dense: boolean, classes: number, out: FloatArray): void => {
+  const c = classes;
+  for (let r = 0; r < out.length; r++) {
+    if (dense) {
+      let s = 0;
+      for (let k = 0; k < c; k++) {
+        const w = p[r * c + k];
+        if (w !== 0) s -= w * ls[r * c + k];
+      }
+      out[r] = s;
+    } else {
+      const k = p[r];
+      if (!(Number.isInteger(k) && k >= 0 && k < c)) {
+        throw new ChainruleError('BadArgument', `class label ${k} at index ${r} is not an integer in [0, ${c})`, { op: 'core.softmaxCrossEntropy' });
+      }
+      out[r] = -ls[r * c + k];
+    }
+  }
+};
+
+/**
  * Per-example softmax cross-entropy over the last axis: −Σ labels·log softmax(logits).
  * Labels are either one-hot / probability rows (same shape as logits) or integer class
  * indices (logits' shape without the last axis; one outside [0, classes) throws, as in
@@ -182,24 +210,8 @@ export const softmaxCrossEntropy: Op<{}> = defineOp({
     const rows = sizeOf(out.shape);
     const ls = allocate(z.dtype, z.size);
     softmaxKernel(z.data, z.shape, z.shape.length - 1, ls, false);
-    const o = allocate(out.dtype, rows), pd = p.data;
-    const dense = p.shape.length === z.shape.length;
-    for (let r = 0; r < rows; r++) {
-      if (dense) {
-        let s = 0;
-        for (let k = 0; k < c; k++) {
-          const w = pd[r * c + k];
-          if (w !== 0) s -= w * ls[r * c + k];
-        }
-        o[r] = s;
-      } else {
-        const k = pd[r];
-        if (!(Number.isInteger(k) && k >= 0 && k < c)) {
-          throw new ChainruleError('BadArgument', `class label ${k} at index ${r} is not an integer in [0, ${c})`, { op: 'core.softmaxCrossEntropy', shapes: [z.shape, p.shape] });
-        }
-        o[r] = -ls[r * c + k];
-      }
-    }
+    const o = allocate(out.dtype, rows);
+    crossEntropyRows(ls, p.data, p.shape.length === z.shape.length, c, o);
     return o;
   },
   // ∂z = g·(softmax(z)·Σp − p); ∂p = −g·logsoftmax(z) (one-hot labels only)

@@ -51,6 +51,7 @@ export const unaryOp = <A = {}>(spec: UnarySpec<A>): Op<A> => {
     attrs: spec.attrs ?? (noAttrs as unknown as t.Type<A, any, unknown>),
     arity: 1,
     kind: 'elementwise',
+    scalar: fn,
     infer: spec.infer ?? inferSame,
     forward: ([x], attrs, out) => {
       const d = x.data, o = allocate(out.dtype, d.length);
