@@ -8,12 +8,13 @@ import { decodeFlags } from './flags.js';
 import { counted } from './report.js';
 import type { Io } from './io.js';
 import { ACTIVATIONS, DATASETS, MODELS, OPTIMIZERS, PRESETS } from './setup.js';
-import { EXIT, errorText, trainCommand, trainFlagsCodec } from './commands/train.js';
+import { EXIT, trainCommand, trainFlagsCodec } from './commands/train.js';
 import { evalCommand, evalFlagsCodec } from './commands/evaluate.js';
 import { predictCommand, predictFlagsCodec } from './commands/predict.js';
 import { inspectCommand, inspectFlagsCodec } from './commands/inspect.js';
 import { benchCommand } from './commands/bench.js';
 import { exportCommand, exportFlagsCodec } from './commands/export.js';
+import { errorText } from '@chainrule/core';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 

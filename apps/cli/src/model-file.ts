@@ -7,6 +7,7 @@ import { evaluate, type Dataset, type Metrics } from '@chainrule/train';
 import { importOnnx } from '@chainrule/onnx';
 import { openCheckpoint } from './checkpoint-file.js';
 import { decodeRunConfig, type RunConfig } from './run-config.js';
+import { shapeText } from '@chainrule/core';
 
 /** The metadata key under which `chainrule export` stores the run settings of the checkpoint. */
 export const RUN_METADATA_KEY = 'chainrule.run';
@@ -49,7 +50,7 @@ export const openOnnx = async (path: string): Promise<Either<string, OpenedModel
   const shape = m.inputs[0].shape;
   const example = shape.slice(1);
   if (shape.length < 1 || !example.every((d): d is number => typeof d === 'number')) {
-    return left(`${path}: the input must be [batch, ...] with fixed sizes after the batch axis, got [${shape.join(', ')}]`);
+    return left(`${path}: the input must be [batch, ...] with fixed sizes after the batch axis, got ${shapeText(shape)}`);
   }
   const meta = m.metadata[RUN_METADATA_KEY];
   let run: RunConfig | undefined;

@@ -3,11 +3,12 @@
 import type { Graph, Node } from '@chainrule/core';
 import { constantValue } from './rewrite.js';
 import type { ElementwiseProgram } from './fuse.js';
+import { shapeText } from '@chainrule/core';
 
 const nodeText = (node: Node): string => {
   if (node.op.name === 'core.input') return 'input';
   const c = constantValue(node);
-  if (c !== undefined) return c.size <= 4 ? `constant [${Array.from(c.data).join(', ')}]` : `constant ${c.dtype}[${c.shape.join(', ')}]`;
+  if (c !== undefined) return c.size <= 4 ? `constant [${Array.from(c.data).join(', ')}]` : `constant ${c.dtype}${shapeText(c.shape)}`;
   const program = (node.attrs as { program?: ElementwiseProgram }).program;
   const what = program === undefined ? node.op.name : `${node.op.name}{${program.steps.map((s) => s.op.name).join(' ')}}`;
   return `${what}(${node.inputs.map((j) => `%${j}`).join(', ')})`;

@@ -2,8 +2,7 @@
 
 import {
   ChainruleError, Tensor, allocate, debugNans, getBackend, interpreter, kernelFor, shapesEqual, sizeOf,
-  type Backend, type CompileOptions, type Executor, type FloatArray, type Graph, type Kernel, type KernelAvals, type Node,
-} from '@chainrule/core';
+  type Backend, type CompileOptions, type Executor, type FloatArray, type Graph, type Kernel, type KernelAvals, type Node, shapeText } from '@chainrule/core';
 import { epilogueKernel, matmulEpilogue } from './epilogue.js';
 import { fused, readsInPlace, type ElementwiseProgram } from './fuse.js';
 import { passesFor, runPasses, type Pass, type PassRun } from './passes.js';
@@ -132,7 +131,7 @@ export const compile = (graph: Graph, options: CompilerOptions = {}): Compiled =
       const id = feedSlots[k];
       const f = feeds[k];
       if (!(f instanceof Tensor) || f.dtype !== nodes[id].dtype || !shapesEqual(f.shape, nodes[id].shape)) {
-        throw new ChainruleError('BadArgument', `compiled graph input ${k} expects ${nodes[id].dtype}[${nodes[id].shape.join(', ')}]`);
+        throw new ChainruleError('BadArgument', `compiled graph input ${k} expects ${nodes[id].dtype}${shapeText(nodes[id].shape)}`);
       }
       tens[id] = f;
       bufs[id] = f.data;

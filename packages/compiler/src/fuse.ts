@@ -4,8 +4,7 @@ import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
 import {
   ChainruleError, add, allocate, defineOp, div, mul, neg, opKind, shapesEqual, sizeOf, sub,
-  type DType, type FloatArray, type Graph, type Node, type Op, type Shape,
-} from '@chainrule/core';
+  type DType, type FloatArray, type Graph, type Node, type Op, type Shape, shapeText } from '@chainrule/core';
 import { broadcastIndex } from '@chainrule/core/kernels';
 import { constantValue, rewrite } from './rewrite.js';
 
@@ -225,7 +224,7 @@ export const fused: Op<{ program: ElementwiseProgram }> = defineOp({
   infer: (inputs, { program }) =>
     inputs.length === program.inputs.length && inputs.every((x, k) => shapesEqual(x.shape, program.inputs[k]))
       ? right({ shape: program.shape, dtype: program.dtype })
-      : left({ _tag: 'ShapeMismatch', message: `the fused program reads [${program.inputs.map((s) => `[${s.join(', ')}]`).join(', ')}]` }),
+      : left({ _tag: 'ShapeMismatch', message: `the fused program reads [${program.inputs.map((s) => `${shapeText(s)}`).join(', ')}]` }),
   forward: (inputs, { program }, out) => {
     const o = allocate(out.dtype, sizeOf(out.shape));
     program.kernel(inputs.map((x) => x.data), o);

@@ -44,8 +44,8 @@ export const withDefaults = <P extends t.Props>(props: P, defaults: Defaulted<P>
 /** A finite number. */
 export const finite = t.refinement(t.number, Number.isFinite, 'finite number');
 
-/** An integer ≥ 1. */
-export const positiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
+/** A safe integer ≥ 1. */
+export const positiveInt = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n > 0, 'positive integer');
 
-/** An integer ≥ 0. */
-export const nonNegativeInt = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer');
+/** A safe integer ≥ 0. */
+export const nonNegativeInt = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'non-negative integer');

@@ -1,7 +1,7 @@
 // Reverse and forward mode over a trace: each rule adds its nodes to the same trace.
 
 import { ChainruleError } from './errors.js';
-import { shapesEqual } from './shape.js';
+import { shapesEqual, shapeText } from './shape.js';
 import type { Tensor } from './tensor.js';
 import type { Trace } from './trace.js';
 import { add } from './ops/binary.js';
@@ -29,7 +29,7 @@ const checkRuleResult = (trace: Trace, id: number, k: number, g: Tensor, kind: s
   if (!shapesEqual(g.shape, x.shape) || g.dtype !== x.dtype) {
     throw new ChainruleError(
       'BadRule',
-      `the ${kind} rule gave ${g.dtype}[${g.shape.join(', ')}] for input ${k}, which is ${x.dtype}[${x.shape.join(', ')}] (a broadcasting op must unbroadcast its cotangent)`,
+      `the ${kind} rule gave ${g.dtype}${shapeText(g.shape)} for input ${k}, which is ${x.dtype}${shapeText(x.shape)} (a broadcasting op must unbroadcast its cotangent)`,
       { op: node.op.name, shapes: node.inputs.map((j) => trace.nodes[j].shape), attrs: node.attrs },
     );
   }
@@ -134,7 +134,7 @@ const walkForward = (trace: Trace, tans: Map<number, Tensor>, upTo: number): voi
     const out = node.op.jvp({ inputs: node.inputs.map((j) => trace.nodes[j].tracer), tangents: ts, output: node.tracer, attrs: node.attrs });
     if (out === null || out === undefined) continue;
     if (!shapesEqual(out.shape, node.shape) || out.dtype !== node.dtype) {
-      throw new ChainruleError('BadRule', `the JVP rule gave ${out.dtype}[${out.shape.join(', ')}] for an output of ${node.dtype}[${node.shape.join(', ')}]`, { op: node.op.name });
+      throw new ChainruleError('BadRule', `the JVP rule gave ${out.dtype}${shapeText(out.shape)} for an output of ${node.dtype}${shapeText(node.shape)}`, { op: node.op.name });
     }
     tans.set(id, out);
   }

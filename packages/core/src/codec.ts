@@ -2,7 +2,7 @@
 
 import * as t from 'io-ts';
 import { Tensor, allocate, type DType } from './tensor.js';
-import { sizeOf } from './shape.js';
+import { sizeOf, shapeText } from './shape.js';
 import { clipText, preview } from './errors.js';
 import { checkUntrusted, shapeProblem } from './limits.js';
 
@@ -94,7 +94,7 @@ const validateTensorJson = (u: unknown, c: t.Context): t.Validation<Tensor> => {
   if (r._tag === 'Left') return r;
   const { dtype, shape, data } = r.right;
   if (sizeOf(shape) !== data.length) {
-    return t.failure(u, c, `data has ${data.length} values but shape [${shape.join(', ')}] needs ${sizeOf(shape)}`);
+    return t.failure(u, c, `data has ${data.length} values but shape ${shapeText(shape)} needs ${sizeOf(shape)}`);
   }
   const arr = allocate(dtype, data.length);
   for (let i = 0; i < data.length; i++) {

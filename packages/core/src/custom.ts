@@ -5,7 +5,7 @@ import { right } from 'fp-ts/lib/Either.js';
 import { ChainruleError } from './errors.js';
 import { applyOp, defineOp, type Op } from './op.js';
 import { flatten, unflatten, treeKey, treePaths, type TreeDef } from './pytree.js';
-import { shapesEqual } from './shape.js';
+import { shapesEqual, avalText } from './shape.js';
 import { Tensor, zeros, type Aval } from './tensor.js';
 import { innermostTrace } from './trace.js';
 import { abstract, trace, traceCall, toTensor, vjp, jvp } from './transforms.js';
@@ -155,8 +155,6 @@ const nondiffSet = (options: CustomOptions, name: string): Set<number> => {
   return new Set(nums);
 };
 
-const shapeText = (x: Aval): string => `${x.dtype}[${x.shape.join(', ')}]`;
-
 /** Checks a rule's per-argument cotangents (null: zero) against the arguments and spreads them over the inputs. */
 const cotangentsPerInput = (name: string, what: string, perArg: unknown, diffArgs: readonly number[], split: SplitArgs): (Tensor | null)[] => {
   if (!Array.isArray(perArg) || perArg.length !== diffArgs.length) {
@@ -175,7 +173,7 @@ const cotangentsPerInput = (name: string, what: string, perArg: unknown, diffArg
     leaves.forEach((g, k) => {
       const x = split.inputs[mine[k]];
       if (!(g instanceof Tensor) || !shapesEqual(g.shape, x.shape) || g.dtype !== x.dtype) {
-        throw new ChainruleError('BadRule', `${name}: ${what} gave ${g instanceof Tensor ? shapeText(g) : typeof g} for ${paths[k]}, which is ${shapeText(x)}`, { op: name });
+        throw new ChainruleError('BadRule', `${name}: ${what} gave ${g instanceof Tensor ? avalText(g) : typeof g} for ${paths[k]}, which is ${avalText(x)}`, { op: name });
       }
       out[mine[k]] = g;
     });
@@ -261,7 +259,7 @@ export const customJvp = <F extends (...args: any[]) => any>(
       tanLeaves.forEach((tx, k) => {
         const y = toTensor(outLeaves[k], name);
         if (!(tx instanceof Tensor) || !shapesEqual(tx.shape, y.shape) || tx.dtype !== y.dtype) {
-          throw new ChainruleError('BadRule', `${name}: the rule gave a tangent of ${tx instanceof Tensor ? shapeText(tx) : typeof tx} for ${paths[k]}, which is ${shapeText(y)}`, { op: name });
+          throw new ChainruleError('BadRule', `${name}: the rule gave a tangent of ${tx instanceof Tensor ? avalText(tx) : typeof tx} for ${paths[k]}, which is ${avalText(y)}`, { op: name });
         }
       });
       return r[1];

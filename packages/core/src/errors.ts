@@ -188,3 +188,13 @@ export interface DecodeFailure {
  */
 export const decodeFailure = (message: string, code?: 'TooLarge'): DecodeFailure =>
   code === undefined ? { _tag: 'DecodeFailure', message } : { _tag: 'DecodeFailure', message, code };
+
+/**
+ * The message of something thrown, for error text that wraps it: an Error's message, or the
+ * value as a string.
+ *
+ * @example
+ * errorText(new Error('boom')) // 'boom'
+ * errorText('plain')           // 'plain'
+ */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

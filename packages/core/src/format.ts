@@ -1,6 +1,6 @@
 // Readable text for tensors (toString and Node's inspect): dtype, shape and values, summarised like NumPy when large.
 
-import { stridesOf, type Shape } from './shape.js';
+import { stridesOf, type Shape, shapeText } from './shape.js';
 
 /** Above this many elements, long axes show only their first and last EDGE entries. */
 const SUMMARY_THRESHOLD = 1000;
@@ -25,7 +25,7 @@ const shownIndices = (n: number, summarise: boolean): number[] =>
  * // 'Tensor float32[2, 2]\n[[ 1,  2],\n [ 3, 40]]'
  */
 export const formatTensor = (dtype: string, shape: Shape, data: ArrayLike<number> | undefined): string => {
-  const head = `Tensor ${dtype}[${shape.join(', ')}]`;
+  const head = `Tensor ${dtype}${shapeText(shape)}`;
   if (data === undefined) return `${head} (a tracer: no values while tracing)`;
   const precision = dtype === 'float64' ? 12 : 6;
   const text = (v: number): string => String(Number(v.toPrecision(precision)));

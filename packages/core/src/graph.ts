@@ -7,7 +7,7 @@ import { type DecodeFailure, decodeFailure, preview, clipText } from './errors.j
 import { MAX_ELEMENTS, checkUntrusted, shapeProblem } from './limits.js';
 import { attrKeys, unknownAttrProblem } from './attr-keys.js';
 import type { Op } from './op.js';
-import { type Shape, shapesEqual, sizeOf } from './shape.js';
+import { type Shape, shapesEqual, sizeOf, shapeText } from './shape.js';
 import type { DType } from './tensor.js';
 import type { Trace } from './trace.js';
 import type { Registry } from './registry.js';
@@ -209,7 +209,7 @@ const decodeGraphValue = (json: unknown, registry: Registry): Either<DecodeFailu
       const big = shapeProblem(shape);
       if (big !== undefined) return left(decodeFailure(`${at}: ${op.name} output ${big.message}`, big.tooLarge ? 'TooLarge' : undefined));
       if (!shapesEqual(shape, n.shape) || dtype !== n.dtype) {
-        return left(decodeFailure(`${at}: declared ${n.dtype}[${n.shape.join(', ')}] but ${op.name} gives ${dtype}[${shape.join(', ')}]`));
+        return left(decodeFailure(`${at}: declared ${n.dtype}${shapeText(n.shape)} but ${op.name} gives ${dtype}${shapeText(shape)}`));
       }
     }
     total += sizeOf(n.shape);

@@ -1,7 +1,7 @@
 // Public API of @chainrule/core: tensors, graphs, op plugins, registries, transforms, PRNG.
 
-export { ChainruleError, decodeFailure, preview, clipText, suggest, type ErrorCode, type ErrorContext, type ShapeError, type DecodeFailure } from './errors.js';
-export { sizeOf, stridesOf, shapesEqual, broadcastShapes, normalizeAxes, isShape, type Shape } from './shape.js';
+export { ChainruleError, decodeFailure, preview, clipText, suggest, errorText, type ErrorCode, type ErrorContext, type ShapeError, type DecodeFailure } from './errors.js';
+export { sizeOf, stridesOf, shapesEqual, broadcastShapes, normalizeAxes, isShape, shapeText, avalText, type Shape } from './shape.js';
 export {
   Tensor, tensor, fromData, full, zeros, ones, arange, linspace, eye, toNested, isTensor, allocate,
   type DType, type FloatArray, type Aval, type NestedArray, type TensorOptions,

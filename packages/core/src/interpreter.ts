@@ -3,7 +3,7 @@
 import { ChainruleError } from './errors.js';
 import type { Graph } from './graph.js';
 import { applyOp, constant, input } from './op.js';
-import { shapesEqual } from './shape.js';
+import { shapesEqual, shapeText } from './shape.js';
 import { Tensor } from './tensor.js';
 import { getBackend, runKernel, type Backend } from './backend.js';
 import { checkFinite, debugNans } from './debug-nans.js';
@@ -38,7 +38,7 @@ const checkFeeds = (graph: Graph, feeds: readonly Tensor[]): void => {
     const f = feeds[k];
     if (!(f instanceof Tensor)) throw new ChainruleError('BadArgument', `graph input ${k} must be a Tensor`);
     if (!shapesEqual(f.shape, node.shape) || f.dtype !== node.dtype) {
-      throw new ChainruleError('BadArgument', `graph input ${k} expects ${node.dtype}[${node.shape.join(', ')}], got ${f.dtype}[${f.shape.join(', ')}]`);
+      throw new ChainruleError('BadArgument', `graph input ${k} expects ${node.dtype}${shapeText(node.shape)}, got ${f.dtype}${shapeText(f.shape)}`);
     }
   }
 };

@@ -1,6 +1,7 @@
 // Safety limits: how many elements a tensor may hold and how deep outside data may nest, and the checks that enforce them.
 
 import { ChainruleError, preview } from './errors.js';
+import { shapeText } from './shape.js';
 
 /**
  * The most elements one tensor may hold: 2²⁸ (1 GiB of float32, 2 GiB of float64). Tensor
@@ -45,7 +46,7 @@ export const shapeProblem = (shape: unknown): { readonly message: string; readon
   }
   // Any dim above the ceiling is refused even when another dim is 0: no safe arithmetic needed later.
   if (n > MAX_ELEMENTS || shape.some((d: number) => d > MAX_ELEMENTS)) {
-    return { message: `shape [${shape.join(', ')}] has ${n} elements, over the limit of ${MAX_ELEMENTS} (MAX_ELEMENTS)`, tooLarge: true };
+    return { message: `shape ${shapeText(shape)} has ${n} elements, over the limit of ${MAX_ELEMENTS} (MAX_ELEMENTS)`, tooLarge: true };
   }
   return undefined;
 };

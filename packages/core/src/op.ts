@@ -9,7 +9,7 @@ import { attrKeys, unknownAttrProblem } from './attr-keys.js';
 import { Tensor, type Aval, type DType, type FloatArray, allocate } from './tensor.js';
 import { innermostTrace } from './trace.js';
 import { formatErrors } from './codec.js';
-import { sizeOf } from './shape.js';
+import { sizeOf, shapeText } from './shape.js';
 import { tensorFromJson } from './codec.js';
 import { getBackend, runKernel, type Kernel } from './backend.js';
 import type { Conformance } from './cases.js';
@@ -166,7 +166,7 @@ export const applyOp = <A>(op: Op<A>, inputs: readonly Tensor[], attrs: A, rawAt
     const data = runKernel(op, inputs, attrs, out, getBackend());
     if (debugNans()) checkFinite(data, { op: op.name, inputs, attrs: rawAttrs });
     if (data.length !== sizeOf(out.shape) || (data instanceof Float64Array) !== (out.dtype === 'float64')) {
-      throw new ChainruleError('BadRule', `forward returned ${data.length} ${data.constructor.name} values for an output of ${out.dtype}[${out.shape.join(', ')}]`, {
+      throw new ChainruleError('BadRule', `forward returned ${data.length} ${data.constructor.name} values for an output of ${out.dtype}${shapeText(out.shape)}`, {
         op: op.name,
         shapes: inputs.map((x) => x.shape),
         attrs: rawAttrs,

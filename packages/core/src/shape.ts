@@ -145,3 +145,20 @@ export const broadcastIndex = (inShape: Shape, outShape: Shape): Int32Array => {
  * isShape([1e300]) // false
  */
 export const isShape = (s: unknown): s is Shape => shapeProblem(s) === undefined;
+
+/**
+ * A shape as it reads in messages: `[2, 3]` (`[]` for a scalar; symbolic dims by name). The one helper every
+ * package's error text uses.
+ *
+ * @example
+ * shapeText([2, 3]) // '[2, 3]'
+ */
+export const shapeText = (shape: readonly (number | string)[]): string => `[${shape.join(', ')}]`;
+
+/**
+ * A shape and dtype as they read in messages: `float32[2, 3]`.
+ *
+ * @example
+ * avalText({ dtype: 'float64', shape: [4] }) // 'float64[4]'
+ */
+export const avalText = (aval: { readonly dtype: string; readonly shape: readonly (number | string)[] }): string => `${aval.dtype}${shapeText(aval.shape)}`;

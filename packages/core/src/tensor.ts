@@ -1,7 +1,7 @@
 // The immutable Tensor value, its dtypes, and constructors from arrays and ranges.
 
 import { ChainruleError, preview } from './errors.js';
-import { type Shape, sizeOf } from './shape.js';
+import { type Shape, sizeOf, shapeText } from './shape.js';
 import { MAX_DEPTH, MAX_ELEMENTS, checkShape } from './limits.js';
 import type { Trace } from './trace.js';
 import { formatTensor } from './format.js';
@@ -62,7 +62,7 @@ export class Tensor implements Aval {
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.size = sizeOf(shape);
     if (data !== undefined && data.length !== this.size) {
-      throw new ChainruleError('BadRule', `${data.length} values for a tensor of shape [${shape.join(', ')}] (a kernel returned the wrong size?)`);
+      throw new ChainruleError('BadRule', `${data.length} values for a tensor of shape ${shapeText(shape)} (a kernel returned the wrong size?)`);
     }
     this._data = data;
     this._trace = trace;
@@ -74,7 +74,7 @@ export class Tensor implements Aval {
     if (this._data === undefined) {
       throw new ChainruleError(
         'ConcreteValueRequired',
-        `the data of a traced tensor of shape [${this.shape.join(', ')}] is not known while tracing; use ops instead of reading .data inside a transformed function`,
+        `the data of a traced tensor of shape ${shapeText(this.shape)} is not known while tracing; use ops instead of reading .data inside a transformed function`,
       );
     }
     return this._data;
@@ -93,7 +93,7 @@ export class Tensor implements Aval {
   /** The element of a single-element tensor as a number. */
   item(): number {
     if (this.size !== 1) {
-      throw new ChainruleError('BadArgument', `item() needs a tensor with one element, got shape [${this.shape.join(', ')}]`);
+      throw new ChainruleError('BadArgument', `item() needs a tensor with one element, got shape ${shapeText(this.shape)}`);
     }
     return this.data[0];
   }
@@ -180,7 +180,7 @@ export const tensor = (values: NestedArray | ArrayLike<number>, options: TensorO
     const flat = values as ArrayLike<number>;
     const s = shape ?? checkShape('tensor', [flat.length]);
     if (sizeOf(s) !== flat.length) {
-      throw new ChainruleError('BadArgument', `tensor: ${flat.length} values do not fill shape [${s.join(', ')}]`);
+      throw new ChainruleError('BadArgument', `tensor: ${flat.length} values do not fill shape ${shapeText(s)}`);
     }
     if (!ArrayBuffer.isView(flat)) {
       for (let i = 0; i < flat.length; i++) {
@@ -196,7 +196,7 @@ export const tensor = (values: NestedArray | ArrayLike<number>, options: TensorO
   const data = allocate(dtype, sizeOf(inferred));
   fillFromNested(nested, inferred, data);
   if (shape !== undefined && sizeOf(shape) !== data.length) {
-    throw new ChainruleError('BadArgument', `tensor: ${data.length} values do not fill shape [${shape.join(', ')}]`);
+    throw new ChainruleError('BadArgument', `tensor: ${data.length} values do not fill shape ${shapeText(shape)}`);
   }
   return new Tensor(dtype, shape ?? inferred, data);
 };

@@ -8,7 +8,7 @@ import { constant, input } from './op.js';
 import { flatten, unflatten, treeKey, type TreeDef } from './pytree.js';
 import { Tensor, allocate, type Aval, type DType } from './tensor.js';
 import { Trace } from './trace.js';
-import { sizeOf } from './shape.js';
+import { sizeOf, shapeText } from './shape.js';
 import { backwardPass, forwardPass } from './autodiff.js';
 
 /**
@@ -104,7 +104,7 @@ const valueAndGradImpl = (f: (...args: any[]) => unknown, options: GradOptions, 
   if (valueDef.kind !== 'leaf') throw new ChainruleError('BadArgument', 'grad: the function must return a single tensor (or [tensor, aux] with hasAux)');
   const valueNode = t.trace.nodes[valueId];
   if (sizeOf(valueNode.shape) !== 1) {
-    throw new ChainruleError('BadArgument', `grad: the function must return a scalar, got shape [${valueNode.shape.join(', ')}]; reduce it (sum, mean) or use vjp`);
+    throw new ChainruleError('BadArgument', `grad: the function must return a scalar, got shape ${shapeText(valueNode.shape)}; reduce it (sum, mean) or use vjp`);
   }
   const seed = allocate(valueNode.dtype, 1);
   seed[0] = 1;

@@ -6,7 +6,7 @@ import { ChainruleError } from './errors.js';
 import { freezeTrace, type Graph, type Node } from './graph.js';
 import { applyOp, constant, defineOp, input, type BatchArgs, type Op } from './op.js';
 import { flatten, treePaths, unflatten, type TreeDef } from './pytree.js';
-import { shapesEqual, sizeOf } from './shape.js';
+import { shapesEqual, sizeOf, shapeText } from './shape.js';
 import { Tensor, allocate, type Aval } from './tensor.js';
 import { getBackend, runKernel } from './backend.js';
 import { abstract, traceCall, toTensor } from './transforms.js';
@@ -130,7 +130,7 @@ const batchGraph = (graph: Graph, feeds: readonly Batched[], size: number): Batc
     }
     const y = batchNode(node, ins, size);
     if (!shapesEqual(y.shape, [size, ...node.shape]) || y.dtype !== node.dtype) {
-      throw new ChainruleError('BadRule', `the batch rule gave ${y.dtype}[${y.shape.join(', ')}] for a batch of ${size} outputs of ${node.dtype}[${node.shape.join(', ')}]`, {
+      throw new ChainruleError('BadRule', `the batch rule gave ${y.dtype}${shapeText(y.shape)} for a batch of ${size} outputs of ${node.dtype}${shapeText(node.shape)}`, {
         op: node.op.name,
         shapes: ins.map((v) => v.value.shape),
         attrs: node.attrs,
@@ -236,7 +236,7 @@ export const vmap =
       const a = axes[i];
       if (a === null) return leaf;
       const x = toTensor(leaf, `vmap ${paths[i]}`);
-      const ax = normalizeAxis(a, x.shape.length, `${paths[i]} of shape [${x.shape.join(', ')}]`);
+      const ax = normalizeAxis(a, x.shape.length, `${paths[i]} of shape ${shapeText(x.shape)}`);
       if (size === undefined) {
         size = x.shape[ax];
         sizeFrom = paths[i];

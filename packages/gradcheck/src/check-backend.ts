@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { cast, kernelFor, opKind, runKernel, type Backend, type DType, type Op, type Registry, type Tensor } from '@chainrule/core';
+import { cast, kernelFor, opKind, runKernel, type Backend, type DType, type Op, type Registry, type Tensor, errorText } from '@chainrule/core';
 import { declaredRuns, samplesOf, type OpCase, type OpSample } from './conformance.js';
 import { describeTensor, sameNumber } from './flat.js';
 
@@ -133,7 +133,7 @@ const compareOne = (op: Op<any>, s: OpSample, dtype: DType, backend: Backend, to
   try {
     got = runKernel(op, ins, decoded.right, out.right, backend);
   } catch (e) {
-    return fail(-1, NaN, NaN, `threw ${e instanceof Error ? e.message : String(e)} where the reference kernel did not`);
+    return fail(-1, NaN, NaN, `threw ${errorText(e)} where the reference kernel did not`);
   }
   if (got.length !== want.length || (got instanceof Float64Array) !== (want instanceof Float64Array)) {
     return fail(-1, want.length, got.length, `returned ${got.length} ${got.constructor.name} values where the reference returns ${want.length} ${want.constructor.name}`);

@@ -5,8 +5,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
   ChainruleError, Tensor, trace, vjp, jvp, interpreter, flatten, unflatten, treePaths, key, foldIn, normal, formatErrors,
-  type DType, type PRNGKey,
-} from '@chainrule/core';
+  type DType, type PRNGKey, shapeText, errorText, positiveInt, nonNegativeInt } from '@chainrule/core';
 import { toDtype, snapshot, firstChange, sameNumber, positionOf, concatData, splitLike, fmt } from './flat.js';
 
 /** A differentiation mode: reverse (VJP) or forward (JVP). */
@@ -110,8 +109,6 @@ export interface GradCheckFailure {
 
 const positive = t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'a positive number');
 const nonNegative = t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, 'a non-negative number');
-const positiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
-const natural = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
 
 const optionsCodec = t.partial({
   order: t.union([t.literal(1), t.literal(2), t.literal(3)]),
@@ -121,9 +118,9 @@ const optionsCodec = t.partial({
   rtol: nonNegative,
   seed: t.refinement(t.number, Number.isInteger, 'an integer'),
   method: t.keyof({ auto: null, jacobian: null, directions: null }),
-  maxJacobianSize: natural,
+  maxJacobianSize: nonNegativeInt,
   directions: positiveInt,
-  argnums: t.union([natural, t.readonlyArray(natural)]),
+  argnums: t.union([nonNegativeInt, t.readonlyArray(nonNegativeInt)]),
   precision: t.keyof({ float64: null, native: null }),
   extraChecks: t.boolean,
 });
@@ -188,7 +185,6 @@ const describeWhere = (w: Where): string => {
   return parts.join(', ');
 };
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Name of the derivative of a function labelled `of` in a mode. */
 const derivativeName = (mode: Mode, of: string): string => {
@@ -375,7 +371,7 @@ const extraChecks = (ctx: Ctx, F: Fn, base: readonly Tensor[], runF: Runner, run
     const outs = F.run(splitLike(moved, F.inputs));
     const same = outs.length === base.length && outs.every((y, k) => y.dtype === base[k].dtype && y.shape.length === base[k].shape.length && y.shape.every((d, j) => d === base[k].shape[j]));
     if (!same) {
-      const show = (ys: readonly Tensor[]): string => ys.map((y) => `${y.dtype}[${y.shape.join(', ')}]`).join(', ');
+      const show = (ys: readonly Tensor[]): string => ys.map((y) => `${y.dtype}${shapeText(y.shape)}`).join(', ');
       throw new Failed(failure('shapeChanged', check, `outputs ${show(base)} became ${show(outs)} when the inputs moved by ${sign > 0 ? '+' : '−'}eps along a random direction`));
     }
   }

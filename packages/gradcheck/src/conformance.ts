@@ -5,8 +5,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
   ChainruleError, Registry, Tensor, tensor, cast, decodeGraph, encodeGraph, evaluate, formatErrors, jvp, key, foldIn, normal, sizeOf, trace, vjp,
-  type DType, type Domain, type Op, type Shape, type Conformance,
-} from '@chainrule/core';
+  type DType, type Domain, type Op, type Shape, type Conformance, shapeText } from '@chainrule/core';
 import { checkGrads, type CheckGradsOptions, type Comparison, type GradCheckFailure } from './check-grads.js';
 import { broadcastShapes as broadcastShapesArb, matmulShapes, regions, regionsHit, shape as shapeArb, tensorArb, valueRange, type ValueRange } from './arb.js';
 import { describeTensor, firstChange, positionOf, sameNumber, snapshot } from './flat.js';
@@ -263,10 +262,10 @@ const checkInference = (op: Op<any>, s: OpSample, attrs: unknown): SampleFailure
     const data = op.forward(ins, attrs, out);
     const want = out.dtype === 'float64' ? Float64Array : Float32Array;
     if (!(data instanceof want)) {
-      return { check: 'inference', message: `forward returned ${data?.constructor?.name ?? typeof data} for a ${out.dtype} output of shape [${out.shape.join(', ')}] (expected ${want.name})` };
+      return { check: 'inference', message: `forward returned ${data?.constructor?.name ?? typeof data} for a ${out.dtype} output of shape ${shapeText(out.shape)} (expected ${want.name})` };
     }
     if (data.length !== size) {
-      return { check: 'inference', message: `forward returned ${data.length} values but infer says ${dtype}[${out.shape.join(', ')}] (${size} values)` };
+      return { check: 'inference', message: `forward returned ${data.length} values but infer says ${dtype}${shapeText(out.shape)} (${size} values)` };
     }
     const shared = ins.findIndex((x) => x.data === data);
     if (shared >= 0 && op.aliases !== true) {
@@ -275,7 +274,7 @@ const checkInference = (op: Op<any>, s: OpSample, attrs: unknown): SampleFailure
     const g = trace((...xs: Tensor[]) => op(...xs, s.attrs), ...ins);
     const node = g.nodes[g.outputs[0]];
     if (node.dtype !== out.dtype || node.shape.length !== out.shape.length || node.shape.some((d, i) => d !== out.shape[i])) {
-      return { check: 'inference', message: `traced node is ${node.dtype}[${node.shape.join(', ')}] but infer says ${out.dtype}[${out.shape.join(', ')}]` };
+      return { check: 'inference', message: `traced node is ${node.dtype}${shapeText(node.shape)} but infer says ${out.dtype}${shapeText(out.shape)}` };
     }
   }
   return undefined;

@@ -1,6 +1,6 @@
 // Helpers shared by the checkers: pytree leaf paths, float64 copies, snapshots and readable positions.
 
-import { Tensor, cast, sizeOf, stridesOf, tensor, type DType, type Shape } from '@chainrule/core';
+import { Tensor, cast, sizeOf, stridesOf, tensor, type DType, type Shape, shapeText } from '@chainrule/core';
 
 /**
  * A leaf as a concrete tensor of the given dtype: numbers become scalars, tensors are cast
@@ -114,7 +114,7 @@ export const fmt = (v: number): string => (Number.isInteger(v) && Math.abs(v) < 
  * describeTensor(tensor([1, 2])) // 'float32[2] [1, 2]'
  */
 export const describeTensor = (x: Tensor): string => {
-  const head = `${x.dtype}[${x.shape.join(', ')}]`;
+  const head = `${x.dtype}${shapeText(x.shape)}`;
   if (x.isTracer) return `${head} <tracer>`;
   const vals = Array.from(x.data.subarray(0, 24), fmt).join(', ');
   return `${head} [${vals}${x.size > 24 ? ', …' : ''}]`;

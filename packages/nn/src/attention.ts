@@ -1,10 +1,10 @@
 // Attention layers: multi-head scaled dot-product self-attention (optionally causal) and the pre-norm transformer block.
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { ChainruleError, add, matmul, mul, reshape, softmax, split, tensor, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
+import { ChainruleError, add, matmul, mul, reshape, softmax, split, tensor, type DType, type PRNGKey, type Shape, type Tensor, shapeText } from '@chainrule/core';
 import { dropout as dropoutOp, gelu, transpose } from '@chainrule/ops';
 import { glorotUniform, zerosInit } from './init.js';
-import { keyInput, mustFit, shapeText, splitLayerKey, type Layer, type LayerKey } from './layer.js';
+import { keyInput, mustFit, splitLayerKey, type Layer, type LayerKey } from './layer.js';
 import { layerNormFromSpec } from './norm.js';
 import type { ParamShapes, Params } from './params.js';
 import type { MultiHeadAttentionSpec, TransformerBlockSpec } from './spec.js';

@@ -1,8 +1,8 @@
 // Composite layers: serial (layers one after another), residual (x + f(x)) and timeDistributed (a layer per position).
 
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { ChainruleError, add, reshape, shapesEqual, split, type Shape, type Tensor } from '@chainrule/core';
-import { callLayer, entriesOf, initLayerState, mustFit, shapeText, splitLayerKey, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
+import { ChainruleError, add, reshape, shapesEqual, split, type Shape, type Tensor, shapeText } from '@chainrule/core';
+import { callLayer, entriesOf, initLayerState, mustFit, splitLayerKey, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
 import type { Params } from './params.js';
 import type { ResidualSpec, SerialSpec, TimeDistributedSpec } from './spec.js';
 

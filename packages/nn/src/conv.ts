@@ -1,7 +1,7 @@
 // Convolution and pooling layers over NHWC images: conv2d (HWIO filters), maxPool2d, avgPool2d.
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { ChainruleError, split, type Shape, type Tensor } from '@chainrule/core';
+import { ChainruleError, split, type Shape, type Tensor, shapeText } from '@chainrule/core';
 import { add, avgPool2d as avgPoolOp, conv2d as conv2dOp, maxPool2d as maxPoolOp } from './ops.js';
 import { initializers, zerosInit, type InitializerName } from './init.js';
 import { mustFit, type Layer } from './layer.js';
@@ -23,7 +23,7 @@ const asPair = (where: string, field: string, v: number | Pair): Pair => {
 const outLength = (n: number, k: number, s: number, padding: Padding): number => (padding === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1);
 
 const spatialOut = (what: string, inputShape: Shape, window: Pair, strides: Pair, padding: Padding): Either<string, [number, number]> => {
-  if (inputShape.length !== 3) return left(`${what} needs [height, width, channels] per example, got [${inputShape.join(', ')}]`);
+  if (inputShape.length !== 3) return left(`${what} needs [height, width, channels] per example, got ${shapeText(inputShape)}`);
   const [h, w] = inputShape;
   const oh = outLength(h, window[0], strides[0], padding), ow = outLength(w, window[1], strides[1], padding);
   if (oh <= 0 || ow <= 0) return left(`a ${window[0]}×${window[1]} window does not fit a ${h}×${w} input with padding 'valid'`);

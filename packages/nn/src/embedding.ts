@@ -1,9 +1,9 @@
 // Embedding layers: a lookup table for token ids and a learned vector per position.
 
 import { left, right } from 'fp-ts/lib/Either.js';
-import { ChainruleError, add, normal, type Tensor } from '@chainrule/core';
+import { ChainruleError, add, normal, type Tensor, shapeText } from '@chainrule/core';
 import { gather } from '@chainrule/ops';
-import { mustFit, shapeText, type Layer } from './layer.js';
+import { mustFit, type Layer } from './layer.js';
 import type { EmbeddingSpec, PositionalEmbeddingSpec } from './spec.js';
 
 /**

@@ -1,7 +1,7 @@
 // Weight initialisers drawn from a PRNG key: Glorot (Xavier) and He, uniform and normal, and zeros.
 
 import * as t from 'io-ts';
-import { ChainruleError, normal, uniform, zeros, type DType, type PRNGKey, type Shape, type Tensor } from '@chainrule/core';
+import { ChainruleError, normal, uniform, zeros, type DType, type PRNGKey, type Shape, type Tensor, shapeText } from '@chainrule/core';
 
 /** Draws a tensor of `shape` from `key`. */
 export type Initializer = (key: PRNGKey, shape: Shape, dtype?: DType) => Tensor;
@@ -22,7 +22,7 @@ export const fans = (shape: Shape): { fanIn: number; fanOut: number } => {
 
 const checkFans = (name: string, shape: Shape): { fanIn: number; fanOut: number } => {
   const f = fans(shape);
-  if (f.fanIn <= 0 || f.fanOut <= 0) throw new ChainruleError('BadArgument', `${name}: shape [${shape.join(', ')}] has no fan-in or fan-out`);
+  if (f.fanIn <= 0 || f.fanOut <= 0) throw new ChainruleError('BadArgument', `${name}: shape ${shapeText(shape)} has no fan-in or fan-out`);
   return f;
 };
 

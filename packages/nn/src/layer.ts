@@ -2,7 +2,7 @@
 
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
-import { ChainruleError, Tensor, split, type DType, type PRNGKey, type Shape } from '@chainrule/core';
+import { ChainruleError, Tensor, split, type DType, type PRNGKey, type Shape, shapeText } from '@chainrule/core';
 import { keyTensor, splitKey as splitKeyOp } from '@chainrule/ops';
 import { add, elu, gelu, leakyRelu, logSoftmax, matmul, relu, reshape, sigmoid, silu, softmax, softplus, tanh } from './ops.js';
 import { initializers, zerosInit, type InitializerName } from './init.js';
@@ -133,7 +133,6 @@ export const entriesOf = (where: string, what: string, value: unknown, n: number
 };
 
 /** Text of a shape for messages: `[2, 3]`. */
-export const shapeText = (shape: Shape): string => `[${shape.join(', ')}]`;
 
 /** Throws the programmer error for a shape that does not fit a layer. */
 export const mustFit = (layer: Layer, inputShape: Shape): Shape => {
@@ -169,7 +168,7 @@ export const denseFromSpec = (spec: DenseSpec): Layer<DenseSpec> => {
   const layer: Layer<DenseSpec> = {
     spec,
     outputShape: (inputShape) =>
-      inputShape.length === 1 ? right([units]) : left(`needs a flat input per example, got shape [${inputShape.join(', ')}] (add flatten())`),
+      inputShape.length === 1 ? right([units]) : left(`needs a flat input per example, got shape ${shapeText(inputShape)} (add flatten())`),
     paramShapes: shapes,
     init: (key, inputShape, dtype = 'float32') => {
       mustFit(layer, inputShape);

@@ -3,8 +3,7 @@
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
 import {
-  ChainruleError, MAX_ELEMENTS, checkUntrusted, clipText, formatErrors, preview, shapeProblem, split, type DType, type PRNGKey, type Shape, type Tensor,
-} from '@chainrule/core';
+  ChainruleError, MAX_ELEMENTS, checkUntrusted, clipText, formatErrors, preview, shapeProblem, split, type DType, type PRNGKey, type Shape, type Tensor, shapeText } from '@chainrule/core';
 import { activation, callLayer, dense, denseFromSpec, entriesOf, flatten, initLayerState, type CallOptions, type CallResult, type Layer, type State } from './layer.js';
 import { batchNormFromSpec, layerNormFromSpec } from './norm.js';
 import { embeddingFromSpec, positionalEmbedding } from './embedding.js';
@@ -80,7 +79,7 @@ const makeModel = (inputShape: Shape, layers: readonly Layer[], dtype: DType, sh
   const expectInput = (x: Tensor): void => {
     const ok = x.shape.length === inputShape.length + 1 && inputShape.every((d, i) => x.shape[i + 1] === d);
     if (!ok) {
-      throw new ChainruleError('ShapeMismatch', `model: expected a batch of shape [batch, ${inputShape.join(', ')}], got [${x.shape.join(', ')}]`);
+      throw new ChainruleError('ShapeMismatch', `model: expected a batch of shape [batch, ${inputShape.join(', ')}], got ${shapeText(x.shape)}`);
     }
   };
   return Object.freeze({

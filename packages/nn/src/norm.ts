@@ -1,9 +1,9 @@
 // Normalisation layers: layerNorm (over each example's last axis) and batchNorm (per channel, running statistics as explicit state).
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { ChainruleError, add, mul, ones, stopGradient, sub, zeros, type DType, type Shape, type Tensor } from '@chainrule/core';
+import { ChainruleError, add, mul, ones, stopGradient, sub, zeros, type DType, type Shape, type Tensor, shapeText } from '@chainrule/core';
 import { mean, rsqrt, variance } from '@chainrule/ops';
-import { mustFit, shapeText, type Layer, type State } from './layer.js';
+import { mustFit, type Layer, type State } from './layer.js';
 import type { ParamShapes, Params } from './params.js';
 import type { BatchNormSpec, LayerNormSpec } from './spec.js';
 

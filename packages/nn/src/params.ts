@@ -1,6 +1,6 @@
 // Parameters as plain pytrees of tensors, their shapes-only outline, and helpers over both.
 
-import { Tensor, flatten, treePaths, type DType, type Shape, type TreeDef } from '@chainrule/core';
+import { Tensor, flatten, treePaths, type DType, type Shape, type TreeDef, shapeText } from '@chainrule/core';
 
 /**
  * A model's parameters: a tensor, an array or a plain record of parameters. Nothing else —
@@ -102,7 +102,7 @@ export const checkParams = (expected: ParamShapes, actual: unknown, path = ''): 
   return undefined;
 };
 
-const describe = (x: ParamShape): string => `${x.dtype}[${x.shape.join(', ')}]`;
+const describe = (x: ParamShape): string => `${x.dtype}${shapeText(x.shape)}`;
 
 const kindOf = (x: unknown): string =>
   x instanceof Tensor ? `a tensor ${describe(x)}` : Array.isArray(x) ? `an array of ${x.length}` : x === null ? 'null' : typeof x === 'object' ? 'a record' : typeof x;

@@ -1,10 +1,9 @@
 // The JSON forms of layers and models, with io-ts codecs: what a checkpoint stores and the CLI rebuilds.
 
 import * as t from 'io-ts';
-import { MAX_DEPTH, dtypeCodec, type DType } from '@chainrule/core';
+import { MAX_DEPTH, dtypeCodec, type DType, positiveInt } from '@chainrule/core';
 import { initializerNameCodec, type InitializerName } from './init.js';
 
-const positiveInt = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n > 0, 'positive integer');
 const pair = t.tuple([positiveInt, positiveInt]);
 
 /**

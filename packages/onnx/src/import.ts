@@ -1,7 +1,7 @@
 // Import: an ONNX model becomes a chainrule function of its params and inputs, checked whole before anything runs.
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { ChainruleError, abstract, isTensor, sizeOf, tensor, trace, type DType, type Graph, type Tensor } from '@chainrule/core';
+import { ChainruleError, abstract, isTensor, sizeOf, tensor, trace, type DType, type Graph, type Tensor, shapeText } from '@chainrule/core';
 import { AttrType, DataType, decodeModelProto, int64Value, type Int64, type AttributeMsg, type GraphMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
 import { MAX_ELEMENTS, decodeTensorProto, type Decoded } from './tensor-proto.js';
 import { importRules, type AttrKind, type AttrMap, type AttrValue, type ImportRule, type In, type Static } from './import-rules.js';
@@ -310,7 +310,7 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
       const x = xs[k];
       const fits = isTensor(x) && x.dtype === inp.dtype && x.shape.length === inp.shape.length && inp.shape.every((d, i) => i === 0 || typeof d !== 'number' || d === x.shape[i]);
       if (!fits) {
-        const got = isTensor(x) ? `${x.dtype}[${x.shape.join(', ')}]` : typeof x;
+        const got = isTensor(x) ? `${x.dtype}${shapeText(x.shape)}` : typeof x;
         throw new ChainruleError('ShapeMismatch', `onnx model: input '${inp.name}' expects ${inp.dtype}[${inp.shape.join(', ')}], got ${got}`);
       }
     });
@@ -360,7 +360,7 @@ export const importOnnx = (bytes: Uint8Array, options: ImportOptions = {}): Eith
     return left(failure([e instanceof Error ? e.message : String(e)]));
   }
   const big = checked.nodes.find((n) => sizeOf(n.shape) > maxElements);
-  if (big !== undefined) return left(failure([`a ${big.op.name} value of shape [${big.shape.join(', ')}] passes the ceiling of ${maxElements} elements`]));
+  if (big !== undefined) return left(failure([`a ${big.op.name} value of shape ${shapeText(big.shape)} passes the ceiling of ${maxElements} elements`]));
   const graphOf = trace((...xs: Tensor[]) => runGraph(params, constTensors, xs), ...examples);
   const frozenParams = Object.freeze({ ...params });
   return right(Object.freeze({

@@ -1,7 +1,7 @@
 // Tensors to and from ONNX TensorProto messages, every field checked against the element ceiling.
 
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { Tensor, allocate, type DType } from '@chainrule/core';
+import { Tensor, allocate, type DType, shapeText } from '@chainrule/core';
 import { DataType, int64Clamped, int64Value, type Int64, type TensorMsg } from './proto.js';
 
 const clampSafe = (v: number): number => Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, v));
@@ -89,7 +89,7 @@ export const decodeTensorProto = (msg: TensorMsg, maxElements: number, where: st
   const filled = fields.filter(([, v]) => v !== undefined && v.length > 0);
   if (filled.length + (raw === undefined ? 0 : 1) > 1) return left(`${where}: more than one data field is set`);
   const check = (field: string, n: number, per: number): Either<string, true> =>
-    n === size * per ? right(true) : left(`${where}: ${field} holds ${n} ${per === 1 ? 'values' : 'bytes'}, but dims [${shape.join(', ')}] need ${size * per}`);
+    n === size * per ? right(true) : left(`${where}: ${field} holds ${n} ${per === 1 ? 'values' : 'bytes'}, but dims ${shapeText(shape)} need ${size * per}`);
   const given = filled.length === 1 ? filled[0] : undefined;
   switch (type) {
     case DataType.FLOAT:

@@ -11,10 +11,3 @@ import { add, type Tensor } from '@chainrule/core';
  */
 export const addTangents = (x: Tensor | null, y: Tensor | null): Tensor | null => (x === null ? y : y === null ? x : add(x, y));
 
-/**
- * A shape as it reads in error messages.
- *
- * @example
- * fmt([2, 3]) // '[2, 3]'
- */
-export const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;

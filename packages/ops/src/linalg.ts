@@ -3,10 +3,9 @@
 import { left, right } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
-  defineOp, allocate, noAttrs, matmul, mul, reshape, type Op, type Aval, type ShapeError, type Tensor,
-} from '@chainrule/core';
+  defineOp, allocate, noAttrs, matmul, mul, reshape, type Op, type Aval, type ShapeError, type Tensor, shapeText } from '@chainrule/core';
 import { matmulInto } from '@chainrule/core/kernels';
-import { addTangents, fmt } from './internal.js';
+import { addTangents } from './internal.js';
 
 export { matmul, type MatmulAttrs } from '@chainrule/core';
 
@@ -23,7 +22,7 @@ const inferDot = ([a, b]: readonly Aval[]): Either<ShapeError, Aval> => {
   }
   if (a.dtype !== b.dtype) return left({ _tag: 'DtypeMismatch', message: `dtypes ${a.dtype} and ${b.dtype} differ` });
   const { m, n, ka, kb } = dotDims(a.shape, b.shape);
-  if (ka !== kb) return left({ _tag: 'ShapeMismatch', message: `dot of ${fmt(a.shape)} and ${fmt(b.shape)}: inner dimensions ${ka} and ${kb} differ` });
+  if (ka !== kb) return left({ _tag: 'ShapeMismatch', message: `dot of ${shapeText(a.shape)} and ${shapeText(b.shape)}: inner dimensions ${ka} and ${kb} differ` });
   const shape = ra === 1 && rb === 1 ? [] : ra === 1 ? [n] : rb === 1 ? [m] : [m, n];
   return right({ shape, dtype: a.dtype });
 };
@@ -82,7 +81,7 @@ export const outer: Op<{}> = defineOp({
   arity: 2,
   infer: ([a, b]) => {
     if (a.shape.length !== 1 || b.shape.length !== 1) {
-      return left({ _tag: 'ShapeMismatch', message: `outer takes two vectors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}` });
+      return left({ _tag: 'ShapeMismatch', message: `outer takes two vectors, got shapes ${shapeText(a.shape)} and ${shapeText(b.shape)}` });
     }
     if (a.dtype !== b.dtype) return left({ _tag: 'DtypeMismatch', message: `dtypes ${a.dtype} and ${b.dtype} differ` });
     return right({ shape: [a.shape[0], b.shape[0]], dtype: a.dtype });

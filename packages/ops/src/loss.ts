@@ -5,10 +5,10 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
 import {
   defineOp, allocate, noAttrs, shapesEqual, sum, reshape, sub, mul, div, neg, log, sigmoid, batchAsRows,
-  type Op, type Aval, type Tensor, type ShapeError, withDefaults } from '@chainrule/core';
+  type Op, type Aval, type Tensor, type ShapeError, withDefaults, shapeText } from '@chainrule/core';
 import { clip } from './unary.js';
 import { greaterEqual, lessEqual } from './binary.js';
-import { addTangents, fmt } from './internal.js';
+import { addTangents } from './internal.js';
 
 export { softmaxCrossEntropy } from '@chainrule/core';
 
@@ -21,10 +21,10 @@ export { softmaxCrossEntropy } from '@chainrule/core';
 const inferPerExample = ([p, q]: readonly Aval[]): Either<ShapeError, Aval> => {
   if (p.dtype !== q.dtype) return left({ _tag: 'DtypeMismatch', message: `dtypes ${p.dtype} and ${q.dtype} differ; cast one of them` });
   if (!shapesEqual(p.shape, q.shape)) {
-    return left({ _tag: 'ShapeMismatch', message: `the prediction ${fmt(p.shape)} and the target ${fmt(q.shape)} must have the same shape` });
+    return left({ _tag: 'ShapeMismatch', message: `the prediction ${shapeText(p.shape)} and the target ${shapeText(q.shape)} must have the same shape` });
   }
   if (p.shape.length === 0 || p.shape[p.shape.length - 1] === 0) {
-    return left({ _tag: 'ShapeMismatch', message: `the loss averages over the last axis, so it must exist and be non-empty, got ${fmt(p.shape)}` });
+    return left({ _tag: 'ShapeMismatch', message: `the loss averages over the last axis, so it must exist and be non-empty, got ${shapeText(p.shape)}` });
   }
   return right({ shape: p.shape.slice(0, -1), dtype: p.dtype });
 };

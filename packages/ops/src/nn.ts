@@ -5,11 +5,10 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
   ChainruleError, defineOp, allocate, tensor, ones, inferSame, uniformArray, split, shapesEqual, reshape, mul, withBatch, mergeBatch, splitBatch, loopBatch,
-  type Op, type Aval, type Tensor, type ShapeError, type PRNGKey, type BatchArgs,
-} from '@chainrule/core';
+  type Op, type Aval, type Tensor, type ShapeError, type PRNGKey, type BatchArgs, shapeText } from '@chainrule/core';
 import { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, samePadding, type Pads2d, type Pair } from './kernels/conv.js';
 import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './kernels/pool.js';
-import { addTangents, fmt } from './internal.js';
+import { addTangents } from './internal.js';
 
 export { softmax, logSoftmax } from '@chainrule/core';
 
@@ -96,11 +95,11 @@ interface ConvPlan {
 
 /** Resolves conv attrs against an input and a filter shape, or says what does not fit. */
 const planConv = (xShape: readonly number[], wShape: readonly number[], attrs: Conv2dAttrs): Either<ShapeError, ConvPlan> => {
-  if (xShape.length !== 4) return fail(`the input must be NHWC (rank 4), got shape ${fmt(xShape)}`);
-  if (wShape.length !== 4) return fail(`the filter must be HWIO (rank 4), got shape ${fmt(wShape)}`);
+  if (xShape.length !== 4) return fail(`the input must be NHWC (rank 4), got shape ${shapeText(xShape)}`);
+  if (wShape.length !== 4) return fail(`the filter must be HWIO (rank 4), got shape ${shapeText(wShape)}`);
   const [n, h, w, c] = xShape;
   const [kh, kw, wc, o] = wShape;
-  if (wc !== c) return fail(`the filter's in-channels ${wc} (filter ${fmt(wShape)}) differ from the input's channels ${c} (input ${fmt(xShape)})`);
+  if (wc !== c) return fail(`the filter's in-channels ${wc} (filter ${shapeText(wShape)}) differ from the input's channels ${c} (input ${shapeText(xShape)})`);
   if (kh < 1 || kw < 1) return fail(`the filter's spatial size must be at least 1×1, got ${kh}×${kw}`);
   const strides = pairOf(attrs.strides, [1, 1]);
   const dilations = pairOf(attrs.dilations, [1, 1]);
@@ -143,7 +142,7 @@ const inferBackprop = (dy: Aval, other: Aval, xShape: readonly number[], wShape:
   const p = planConv(xShape, wShape, attrs);
   if (isLeft(p)) return p;
   if (!shapesEqual(dy.shape, p.right.outShape)) {
-    return fail(`the cotangent's shape ${fmt(dy.shape)} is not conv2d's output shape ${fmt(p.right.outShape)} for input ${fmt(xShape)} and filter ${fmt(wShape)}`);
+    return fail(`the cotangent's shape ${shapeText(dy.shape)} is not conv2d's output shape ${shapeText(p.right.outShape)} for input ${shapeText(xShape)} and filter ${shapeText(wShape)}`);
   }
   return right({ shape: [...result], dtype: dy.dtype });
 };
@@ -324,13 +323,13 @@ interface PoolPlan {
 
 /** Resolves pooling attrs against an input shape, or says what does not fit. */
 const planPool = (xShape: readonly number[], attrs: Pool2dAttrs): Either<ShapeError, PoolPlan> => {
-  if (xShape.length !== 4) return fail(`the input must be NHWC (rank 4), got shape ${fmt(xShape)}`);
+  if (xShape.length !== 4) return fail(`the input must be NHWC (rank 4), got shape ${shapeText(xShape)}`);
   const given = attrs.windowShape ?? attrs.ksize;
   if (given === undefined) return fail('the window size is missing: give windowShape (or ksize) as a positive integer or [height, width]', 'BadAttrs');
   const window = pairOf(given, [1, 1]);
   if (attrs.windowShape !== undefined && attrs.ksize !== undefined) {
     const other = pairOf(attrs.ksize, [1, 1]);
-    if (other[0] !== window[0] || other[1] !== window[1]) return fail(`windowShape ${fmt(window)} and ksize ${fmt(other)} disagree; give one of them`, 'BadAttrs');
+    if (other[0] !== window[0] || other[1] !== window[1]) return fail(`windowShape ${shapeText(window)} and ksize ${shapeText(other)} disagree; give one of them`, 'BadAttrs');
   }
   const strides = pairOf(attrs.strides, window);
   const [n, h, w, c] = xShape;
@@ -429,7 +428,7 @@ export const maxPool2dGrad: Op<Pool2dAttrs> = defineOp({
     if (isLeft(d)) return d;
     const p = planPool(x.shape, attrs);
     if (isLeft(p)) return p;
-    if (!shapesEqual(dy.shape, p.right.outShape)) return fail(`the cotangent's shape ${fmt(dy.shape)} is not maxPool2d's output shape ${fmt(p.right.outShape)}`);
+    if (!shapesEqual(dy.shape, p.right.outShape)) return fail(`the cotangent's shape ${shapeText(dy.shape)} is not maxPool2d's output shape ${shapeText(p.right.outShape)}`);
     return right({ shape: x.shape, dtype: x.dtype });
   },
   forward: ([x, dy], attrs) => maxPool2dBackward(dy.data, argmaxOf('ops.maxPool2dGrad', x, attrs), x.size),
@@ -457,7 +456,7 @@ export const maxPool2dGather: Op<Pool2dAttrs> = defineOp({
   infer: ([x, v], attrs) => {
     const d = sameDtype(x, v, 'input and gathered');
     if (isLeft(d)) return d;
-    if (!shapesEqual(v.shape, x.shape)) return fail(`the gathered tensor's shape ${fmt(v.shape)} differs from the input's ${fmt(x.shape)}`);
+    if (!shapesEqual(v.shape, x.shape)) return fail(`the gathered tensor's shape ${shapeText(v.shape)} differs from the input's ${shapeText(x.shape)}`);
     return inferPool([x], attrs);
   },
   forward: ([x, v], attrs, out) => {
@@ -523,7 +522,7 @@ export const avgPool2dGrad: Op<AvgPool2dGradAttrs> = defineOp({
     const p = planPool(attrs.inputShape, attrs);
     if (isLeft(p)) return p;
     if (!shapesEqual(dy.shape, p.right.outShape)) {
-      return fail(`the cotangent's shape ${fmt(dy.shape)} is not avgPool2d's output shape ${fmt(p.right.outShape)} for input ${fmt(attrs.inputShape)}`);
+      return fail(`the cotangent's shape ${shapeText(dy.shape)} is not avgPool2d's output shape ${shapeText(p.right.outShape)} for input ${shapeText(attrs.inputShape)}`);
     }
     return right({ shape: [...attrs.inputShape], dtype: dy.dtype });
   },
@@ -588,7 +587,7 @@ export const dropout: Op<DropoutAttrs> = defineOp({
   infer: ([x, k]) =>
     k.shape.length === 1 && k.shape[0] === 2
       ? right({ shape: [...x.shape], dtype: x.dtype })
-      : fail(`key: expected a tensor of shape [2] holding a PRNG key's two words (keyTensor(k)), got shape ${fmt(k.shape)}`),
+      : fail(`key: expected a tensor of shape [2] holding a PRNG key's two words (keyTensor(k)), got shape ${shapeText(k.shape)}`),
   forward: ([x, k], { rate }, out) => {
     const w0 = k.data[0], w1 = k.data[1];
     if (!isWord(w0) || !isWord(w1)) {
@@ -631,7 +630,7 @@ export const splitKey: Op<{ readonly index: number }> = defineOp({
   infer: ([k]) =>
     k.shape.length === 1 && k.shape[0] === 2
       ? right({ shape: [2], dtype: 'float64' })
-      : fail(`key: expected a tensor of shape [2] holding a PRNG key's two words (keyTensor(k)), got shape ${fmt(k.shape)}`),
+      : fail(`key: expected a tensor of shape [2] holding a PRNG key's two words (keyTensor(k)), got shape ${shapeText(k.shape)}`),
   forward: ([k], { index }, out) => {
     const w0 = k.data[0], w1 = k.data[1];
     if (!isWord(w0) || !isWord(w1)) {
@@ -670,8 +669,8 @@ export interface Conv1dAttrs {
  */
 export const conv1d = (x: Tensor, w: Tensor, attrs: Conv1dAttrs): Tensor => {
   const where = { op: 'ops.conv1d', shapes: [x.shape, w.shape], attrs };
-  if (x.shape.length !== 3) throw new ChainruleError('ShapeMismatch', `conv1d: x must be [N, W, C], got ${fmt(x.shape)}`, where);
-  if (w.shape.length !== 3) throw new ChainruleError('ShapeMismatch', `conv1d: w must be [KW, C, O], got ${fmt(w.shape)}`, where);
+  if (x.shape.length !== 3) throw new ChainruleError('ShapeMismatch', `conv1d: x must be [N, W, C], got ${shapeText(x.shape)}`, where);
+  if (w.shape.length !== 3) throw new ChainruleError('ShapeMismatch', `conv1d: w must be [KW, C, O], got ${shapeText(w.shape)}`, where);
   const { padding, stride = 1, dilation = 1 } = attrs;
   const pad2: Padding = typeof padding === 'string' ? padding : [[0, 0], [padding[0], padding[1]]];
   const [n, width, c] = x.shape;
@@ -710,9 +709,9 @@ export const conv2dTranspose = (x: Tensor, w: Tensor, attrs: Conv2dTransposeAttr
  */
 export const depthwiseConv2d = (x: Tensor, w: Tensor, attrs: Conv2dAttrs): Tensor => {
   const where = { op: 'ops.depthwiseConv2d', shapes: [x.shape, w.shape], attrs };
-  if (w.shape.length !== 4) throw new ChainruleError('ShapeMismatch', `depthwiseConv2d: w must be [KH, KW, C, m], got ${fmt(w.shape)}`, where);
+  if (w.shape.length !== 4) throw new ChainruleError('ShapeMismatch', `depthwiseConv2d: w must be [KH, KW, C, m], got ${shapeText(w.shape)}`, where);
   if (x.shape.length !== 4 || x.shape[3] !== w.shape[2]) {
-    throw new ChainruleError('ShapeMismatch', `depthwiseConv2d: x must be [N, H, W, ${w.shape[2]}] for w ${fmt(w.shape)}, got ${fmt(x.shape)}`, where);
+    throw new ChainruleError('ShapeMismatch', `depthwiseConv2d: x must be [N, H, W, ${w.shape[2]}] for w ${shapeText(w.shape)}, got ${shapeText(x.shape)}`, where);
   }
   const [kh, kw, c, m] = w.shape;
   const eye = new Array<number>(c * c).fill(0);

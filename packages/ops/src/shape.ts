@@ -5,9 +5,8 @@ import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import {
   defineOp, allocate, normalizeAxes, sizeOf, stridesOf, shapesEqual, reshape, zeros, formatErrors, ChainruleError, moveAxis, withBatch, batchAxis, loopBatch,
-  type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray, withDefaults, tensor } from '@chainrule/core';
+  type Op, type DType, type Shape, type ShapeError, type Tensor, type FloatArray, withDefaults, tensor, shapeText } from '@chainrule/core';
 import { stridedOffsets } from '@chainrule/core/kernels';
-import { fmt } from './internal.js';
 
 export { reshape, broadcastTo, oneHot } from '@chainrule/core';
 import { broadcastTo } from '@chainrule/core';
@@ -286,8 +285,8 @@ export const unslice: Op<UnsliceAttrs> = defineOp({
   attrs: t.intersection([t.type({ shape: t.readonlyArray(t.number), begin: t.readonlyArray(t.number) }), t.partial({ strides: t.readonlyArray(t.number) })]),
   arity: 1,
   infer: ([x], { shape, begin, strides = [] }) => {
-    if (shape.length !== x.shape.length) return bad(`shape ${fmt(shape)} must have the input's rank ${x.shape.length}`);
-    if (!shape.every((d) => isInt(d) && d >= 0)) return bad(`shape ${fmt(shape)} must hold non-negative integers`);
+    if (shape.length !== x.shape.length) return bad(`shape ${shapeText(shape)} must have the input's rank ${x.shape.length}`);
+    if (!shape.every((d) => isInt(d) && d >= 0)) return bad(`shape ${shapeText(shape)} must hold non-negative integers`);
     for (let d = 0; d < shape.length; d++) {
       const b = begin[d] ?? 0, st = strides[d] ?? 1;
       if (!isInt(b) || b < 0 || !isInt(st) || st < 1) return bad(`axis ${d}: begin ${b} must be a non-negative integer and stride ${st} a positive one`);
@@ -360,7 +359,7 @@ export const concatOp: Op<ConcatAttrs> = defineOp({
       const s = xs[k].shape;
       if (xs[k].dtype !== xs[0].dtype) return left({ _tag: 'DtypeMismatch', message: `input ${k} is ${xs[k].dtype} but input 0 is ${xs[0].dtype}` });
       if (s.length !== rank || s.some((d, i) => i !== a.right && d !== xs[0].shape[i])) {
-        return mismatch(`input ${k} has shape ${fmt(s)}, which differs from input 0's ${fmt(xs[0].shape)} off axis ${a.right}`);
+        return mismatch(`input ${k} has shape ${shapeText(s)}, which differs from input 0's ${shapeText(xs[0].shape)} off axis ${a.right}`);
       }
       total += s[a.right];
     }
@@ -436,7 +435,7 @@ export const stack = (tensors: readonly Tensor[], attrs: StackAttrs = {}): Tenso
     throw new ChainruleError(code, message, { op: 'ops.stack', shapes, attrs });
   };
   const k = shapes.findIndex((s) => !shapesEqual(s, shapes[0]));
-  if (k >= 0) fail('ShapeMismatch', `input ${k} has shape ${fmt(shapes[k])} but input 0 has ${fmt(shapes[0])}; stack needs one shape`);
+  if (k >= 0) fail('ShapeMismatch', `input ${k} has shape ${shapeText(shapes[k])} but input 0 has ${shapeText(shapes[0])}; stack needs one shape`);
   const axis = attrs.axis ?? 0;
   const a = axisIn(axis, shapes[0].length + 1);
   if (isLeft(a)) return fail('BadAttrs', `${a.left.message} (the output's rank)`);
@@ -481,9 +480,9 @@ export const split = (x: Tensor, attrs: SplitAttrs): Tensor[] => {
   } else {
     if (numOrSizes.length === 0) return fail('numOrSizes must list at least one size');
     const free = numOrSizes.filter((s) => s === -1).length;
-    if (free > 1 || numOrSizes.some((s) => !isInt(s) || s < -1)) return fail(`numOrSizes ${fmt(numOrSizes)} must hold non-negative integers and at most one -1`);
+    if (free > 1 || numOrSizes.some((s) => !isInt(s) || s < -1)) return fail(`numOrSizes ${shapeText(numOrSizes)} must hold non-negative integers and at most one -1`);
     const known = numOrSizes.reduce((acc, s) => (s === -1 ? acc : acc + s), 0);
-    if (free === 0 ? known !== n : known > n) return fail(`sizes ${fmt(numOrSizes)} do not add up to axis ${a.right}'s size ${n}`);
+    if (free === 0 ? known !== n : known > n) return fail(`sizes ${shapeText(numOrSizes)} do not add up to axis ${a.right}'s size ${n}`);
     sizes = numOrSizes.map((s) => (s === -1 ? n - known : s));
   }
   let at = 0;
@@ -608,7 +607,7 @@ export const scatterAdd: Op<ScatterAddAttrs> = defineOp({
     const a = axisIn(axis, rank);
     if (isLeft(a)) return a;
     if (!shapesEqual(u.shape.slice(a.right, a.right + i.shape.length), i.shape)) {
-      return mismatch(`updates ${fmt(u.shape)} must hold the indices' shape ${fmt(i.shape)} at axis ${a.right}`);
+      return mismatch(`updates ${shapeText(u.shape)} must hold the indices' shape ${shapeText(i.shape)} at axis ${a.right}`);
     }
     return right({ shape: [...u.shape.slice(0, a.right), size, ...u.shape.slice(a.right + i.shape.length)], dtype: u.dtype });
   },
@@ -761,7 +760,7 @@ const inferAlong = (x: Shape, indices: Shape, axis: number, what: string): Eithe
   const a = axisIn(axis, x.length);
   if (isLeft(a)) return a;
   for (let d = 0; d < x.length; d++) {
-    if (d !== a.right && x[d] !== indices[d]) return mismatch(`${what}: indices ${fmt(indices)} and x ${fmt(x)} differ on axis ${d} (only axis ${a.right} may differ)`);
+    if (d !== a.right && x[d] !== indices[d]) return mismatch(`${what}: indices ${shapeText(indices)} and x ${shapeText(x)} differ on axis ${d} (only axis ${a.right} may differ)`);
   }
   return a;
 };
@@ -832,7 +831,7 @@ export const scatterAddAlongAxis: Op<ScatterAlongAxisAttrs> = defineOp({
   attrs: t.type({ axis: t.number, size: t.refinement(t.number, (n) => isInt(n) && n >= 0, 'non-negative integer') }),
   arity: 2,
   infer: ([u, i], { axis, size }) => {
-    if (!shapesEqual(u.shape, i.shape)) return mismatch(`updates ${fmt(u.shape)} and indices ${fmt(i.shape)} must have one shape`);
+    if (!shapesEqual(u.shape, i.shape)) return mismatch(`updates ${shapeText(u.shape)} and indices ${shapeText(i.shape)} must have one shape`);
     const a = axisIn(axis, u.shape.length);
     if (isLeft(a)) return a;
     return right({ shape: u.shape.map((d, k) => (k === a.right ? size : d)), dtype: u.dtype });

@@ -2,7 +2,7 @@
 
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { checkUntrusted, clipText, formatErrors, preview } from '@chainrule/core';
+import { checkUntrusted, clipText, formatErrors, preview, positiveInt, nonNegativeInt } from '@chainrule/core';
 import { buildModel, checkModelParams, type Model, type ModelSpec, type Params } from '@chainrule/nn';
 import type { TrainState } from './events.js';
 import { crc32 } from './checksum.js';
@@ -75,8 +75,6 @@ export interface CheckpointError {
  */
 export const checkpointError = (kind: CheckpointError['kind'], message: string): CheckpointError => ({ _tag: 'CheckpointError', kind, message });
 
-const nonNegativeInt = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer');
-const positiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
 
 const configCodec: t.Type<CheckpointConfig, CheckpointConfig, unknown> = t.intersection(
   [t.UnknownRecord, t.type({ seed: t.refinement(t.number, Number.isInteger, 'integer'), batchSize: positiveInt, epochs: positiveInt })],

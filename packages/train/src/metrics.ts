@@ -1,6 +1,6 @@
 // Metrics: predicted classes, accuracy, the confusion matrix, and evaluating params on a dataset.
 
-import { ChainruleError, type Tensor } from '@chainrule/core';
+import { ChainruleError, type Tensor, shapeText } from '@chainrule/core';
 import type { Model, Params } from '@chainrule/nn';
 import { batchAt, type Dataset } from './dataset.js';
 import { lossFunction, type LossFn, type LossName } from './loss.js';
@@ -28,7 +28,7 @@ export interface Metrics {
  * predictClasses(tensor([[0.1, 2], [3, -1]])) // Int32Array [1, 0]
  */
 export const predictClasses = (logits: Tensor): Int32Array => {
-  if (logits.shape.length !== 2) throw new ChainruleError('BadArgument', `predictClasses: expected [batch, classes] logits, got [${logits.shape.join(', ')}]`);
+  if (logits.shape.length !== 2) throw new ChainruleError('BadArgument', `predictClasses: expected [batch, classes] logits, got ${shapeText(logits.shape)}`);
   const [n, k] = logits.shape;
   const d = logits.data, out = new Int32Array(n);
   for (let i = 0; i < n; i++) {

@@ -1,7 +1,7 @@
 // The trainer: a cold Observable that runs one jitted training step per scheduler task and reports each as an event.
 
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { Tensor, flatten, getBackend, jit, treeKey, treePaths, valueAndGrad, withBackend, type Backend, type Executor } from '@chainrule/core';
+import { Tensor, flatten, getBackend, jit, treeKey, treePaths, valueAndGrad, withBackend, type Backend, type Executor, shapeText, errorText } from '@chainrule/core';
 import { checkModelParams, type Model, type Params } from '@chainrule/nn';
 import { applyUpdates, currentLearningRate, setLearningRate, type GradientTransformation } from '@chainrule/optim';
 import { batchAt, batchCount, epochOrder, runKeys, validationSplit, type Dataset } from './dataset.js';
@@ -70,7 +70,6 @@ export interface TrainConfig {
 
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0;
 
-const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /** Freezes the arrays and records of a pytree (tensors are immutable already). */
 const freezeTree = <T>(tree: T): T => {
@@ -177,7 +176,6 @@ const meanFinite = (xs: readonly number[], from: number, to: number): number => 
   return n === 0 ? NaN : s / n;
 };
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The path and value of the first NaN or infinite element of a pytree's tensors, if any. */
 const firstNonFinite = (tree: unknown): { readonly path: string; readonly value: number } | undefined => {
@@ -222,7 +220,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
       totalSteps = stepsPerEpoch * config.epochs;
       start = initialState(config, totalSteps);
     } catch (e) {
-      subscriber.error(e instanceof TrainError ? e : new TrainError('BadConfig', messageOf(e), {}, e));
+      subscriber.error(e instanceof TrainError ? e : new TrainError('BadConfig', errorText(e), {}, e));
       return;
     }
     const { model, optimizer, batchSize } = config;
@@ -289,7 +287,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
         try {
           val = withBackend(backend, () => evaluate(params, model, validation, { batchSize: config.evalBatchSize, loss: config.loss }));
         } catch (err) {
-          fail(new TrainError('StepFailed', `validation failed: ${messageOf(err)}`, { epoch: e + 1, step: done }, err));
+          fail(new TrainError('StepFailed', `validation failed: ${errorText(err)}`, { epoch: e + 1, step: done }, err));
           return false;
         }
       }
@@ -331,7 +329,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
         acc = accuracy(out[3], batch.y);
         lr = currentLearningRate(out[1]) ?? NaN;
       } catch (err) {
-        fail(new TrainError('StepFailed', `the training step threw: ${messageOf(err)}`, where(), err));
+        fail(new TrainError('StepFailed', `the training step threw: ${errorText(err)}`, where(), err));
         return;
       }
       // The params going in are finite (checked when they came out of the previous step), so a
@@ -401,7 +399,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
           try {
             optState = freezeTree(setLearningRate(optState, r));
           } catch (err) {
-            fail(new TrainError('BadControl', `setLearningRate: ${messageOf(err)}`, where(), err));
+            fail(new TrainError('BadControl', `setLearningRate: ${errorText(err)}`, where(), err));
           }
           return;
         }
@@ -411,7 +409,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
     };
     const controlSub = config.control$?.subscribe({
       next: onControl,
-      error: (err) => fail(new TrainError('BadControl', `the control stream failed: ${messageOf(err)}`, where(), err)),
+      error: (err) => fail(new TrainError('BadControl', `the control stream failed: ${errorText(err)}`, where(), err)),
     });
     if (!finished && !paused) scheduleNext();
     return () => {

@@ -9,6 +9,7 @@ import type { Io } from '../io.js';
 import { openCheckpoint } from '../checkpoint-file.js';
 import { RUN_METADATA_KEY } from '../model-file.js';
 import { EXIT } from './train.js';
+import { shapeText } from '@chainrule/core';
 
 /**
  * io-ts codec of `export`'s flags.
@@ -52,7 +53,7 @@ export const exportCommand = async (path: string, flags: ExportFlags, io: Io): P
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify({ type: 'export', checkpoint: path, onnx: flags.onnx, bytes: bytes.right.length, opset: OPSET, input: inputShape, output: outputShape })}\n`);
   } else {
-    io.stdout.write(`wrote ${flags.onnx} (${bytes.right.length} bytes, ONNX opset ${OPSET}): input [${inputShape.join(', ')}] → output [${outputShape.join(', ')}]\n`);
+    io.stdout.write(`wrote ${flags.onnx} (${bytes.right.length} bytes, ONNX opset ${OPSET}): input ${shapeText(inputShape)} → output ${shapeText(outputShape)}\n`);
   }
   return EXIT.ok;
 };

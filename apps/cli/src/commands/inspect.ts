@@ -2,7 +2,7 @@
 
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { abstract, encodeGraph, grad, opCounts, trace, type Graph, type Tensor } from '@chainrule/core';
+import { abstract, encodeGraph, grad, opCounts, trace, type Graph, type Tensor, shapeText, avalText } from '@chainrule/core';
 import { compile, type Compiled, type ElementwiseProgram } from '@chainrule/compiler';
 import { countParams, paramNames, type LayerSpec, type Model, type Params } from '@chainrule/nn';
 import { meanSoftmaxCrossEntropy, runKeys } from '@chainrule/train';
@@ -76,7 +76,6 @@ const layerText = (l: LayerSpec): string => {
   }
 };
 
-const shapeText = (dtype: string, shape: readonly number[]): string => `${dtype}[${shape.join(', ')}]`;
 
 /**
  * The nodes of a graph, one a line: id, op, inputs (graph inputs by name), output shape.
@@ -89,7 +88,7 @@ export const graphText = (g: Graph, inputNames: readonly string[]): string => {
   const nameOf = new Map(g.inputs.map((id, k) => [id, inputNames[k] ?? `input ${k}`]));
   const rows = g.nodes.map((n) => {
     const what = nameOf.has(n.id) ? `input ${nameOf.get(n.id)}` : n.inputs.length === 0 ? n.op.name : `${n.op.name}(${n.inputs.map((j) => `%${j}`).join(', ')})`;
-    return [`%${n.id}`, what, shapeText(n.dtype, n.shape)];
+    return [`%${n.id}`, what, avalText({ dtype: n.dtype, shape: n.shape })];
   });
   const w0 = Math.max(...rows.map((r) => r[0].length)), w1 = Math.max(...rows.map((r) => r[1].length));
   const outs = new Set(g.outputs);
@@ -206,7 +205,7 @@ export const inspectCommand = async (path: string | undefined, flags: InspectFla
   }
   const lines = [
     `model: ${source}`,
-    `  input [${model.inputShape.join(', ')}] → ${model.spec.layers.map(layerText).join(' → ')} → output [${model.outputShape.join(', ')}]`,
+    `  input ${shapeText(model.inputShape)} → ${model.spec.layers.map(layerText).join(' → ')} → output ${shapeText(model.outputShape)}`,
     `parameters: ${nParams} (${leaves.length} tensors)`,
     '',
     `forward graph, batch ${b}: ${forward.nodes.length} nodes (${countsText(forward)})`,

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { softmax, tensor, type Tensor } from '@chainrule/core';
+import { softmax, tensor, type Tensor, shapeText } from '@chainrule/core';
 import { gatherRows, predictClasses } from '@chainrule/train';
 import { intFlag } from '../flags.js';
 import type { Io } from '../io.js';
@@ -54,7 +54,7 @@ export const parseExamples = (text: string, featureShape: readonly number[]): Ei
   for (let i = 0; i < value.length; i++) {
     const before = flat.length;
     if (!flattenExample(value[i], flat)) return left(`example ${i}: expected an array of finite numbers`);
-    if (flat.length - before !== size) return left(`example ${i}: has ${flat.length - before} numbers, the model takes ${size} ([${featureShape.join(', ')}])`);
+    if (flat.length - before !== size) return left(`example ${i}: has ${flat.length - before} numbers, the model takes ${size} (${shapeText(featureShape)})`);
   }
   return right(tensor(flat, { shape: [value.length, ...featureShape] }));
 };

@@ -15,6 +15,7 @@ import {
   ACTIVATIONS, CNN_PRESET, DATASETS, MODELS, OPTIMIZERS, PRESETS, SCHEDULES, buildNetwork, datasetShape, loadSplit, makeOptimizer,
   type OptimizerName, type Split,
 } from '../setup.js';
+import { errorText } from '@chainrule/core';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -135,13 +136,6 @@ export const resumePlan = (f: TrainFlags, c: Checkpoint): Either<string, RunConf
   return right({ ...run.right, epochs });
 };
 
-/**
- * The message of a thrown value, for one-line error output.
- *
- * @example
- * errorText(new Error('disk full')) // 'disk full'
- */
-export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Minimum time between two epoch checkpoints; the final one is always written. */
 const CHECKPOINT_INTERVAL_MS = 2000;

@@ -3,7 +3,7 @@
 import * as t from 'io-ts';
 import { left, right } from 'fp-ts/lib/Either.js';
 import { defineOp, type Op } from '../op.js';
-import { broadcastShapes, sizeOf, shapesEqual, stridesOf, stridedOffsets, type Shape } from '../shape.js';
+import { broadcastShapes, sizeOf, shapesEqual, stridesOf, stridedOffsets, type Shape, shapeText } from '../shape.js';
 import { expandTo } from '../kernels/operand.js';
 import { allocate, type Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
@@ -36,10 +36,10 @@ export const reshape: Op<{ shape: readonly number[] }> = defineOp({
     const known = sizeOf(shape.filter((d) => d !== -1));
     const n = sizeOf(x.shape);
     if (free === 1) {
-      if (known === 0 || n % known !== 0) return left({ _tag: 'ShapeMismatch', message: `cannot reshape ${n} elements to [${shape.join(', ')}]` });
+      if (known === 0 || n % known !== 0) return left({ _tag: 'ShapeMismatch', message: `cannot reshape ${n} elements to ${shapeText(shape)}` });
       return right({ shape: shape.map((d) => (d === -1 ? n / known : d)), dtype: x.dtype });
     }
-    if (known !== n) return left({ _tag: 'ShapeMismatch', message: `cannot reshape ${n} elements to [${shape.join(', ')}]` });
+    if (known !== n) return left({ _tag: 'ShapeMismatch', message: `cannot reshape ${n} elements to ${shapeText(shape)}` });
     return right({ shape: [...shape], dtype: x.dtype });
   },
   forward: ([x]) => x.data,
@@ -72,7 +72,7 @@ export const broadcastTo: Op<{ shape: readonly number[] }> = defineOp({
   infer: ([x], { shape }) => {
     const b = broadcastShapes(x.shape, shape);
     if (b._tag === 'Left' || !shapesEqual(b.right, shape)) {
-      return left({ _tag: 'ShapeMismatch', message: `cannot broadcast [${x.shape.join(', ')}] to [${shape.join(', ')}]` });
+      return left({ _tag: 'ShapeMismatch', message: `cannot broadcast ${shapeText(x.shape)} to ${shapeText(shape)}` });
     }
     return right({ shape: [...shape], dtype: x.dtype });
   },

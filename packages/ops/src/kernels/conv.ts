@@ -1,8 +1,7 @@
 // 2-D convolution kernels (NHWC input, HWIO filter) and their two gradients, as im2col + matmul.
 
 import {
-  sizeOf, type FloatArray,
-} from '@chainrule/core';
+  sizeOf, type FloatArray, shapeText } from '@chainrule/core';
 import { matmulInto } from '@chainrule/core/kernels';
 
 /** Explicit zero padding `[top, bottom, left, right]`, in input pixels. */
@@ -83,7 +82,7 @@ function convGeometry(xShape: readonly number[], wShape: readonly number[], stri
   const [n, h, w, c] = xShape;
   const [kh, kw, wc, o] = wShape;
   if (wc !== c) {
-    throw new RangeError(`conv2d: filter has ${wc} input channels but the input has ${c} (xShape [${xShape.join(', ')}], wShape [${wShape.join(', ')}])`);
+    throw new RangeError(`conv2d: filter has ${wc} input channels but the input has ${c} (xShape ${shapeText(xShape)}, wShape ${shapeText(wShape)})`);
   }
   const [sh, sw] = strides;
   const [dh, dw] = dilations;
@@ -96,13 +95,13 @@ function convGeometry(xShape: readonly number[], wShape: readonly number[], stri
 function expectLength(name: string, arr: FloatArray, shape: readonly number[]): void {
   const size = sizeOf(shape);
   if (arr.length !== size) {
-    throw new RangeError(`conv2d: ${name} has ${arr.length} elements but its shape [${shape.join(', ')}] needs ${size}`);
+    throw new RangeError(`conv2d: ${name} has ${arr.length} elements but its shape ${shapeText(shape)} needs ${size}`);
   }
 }
 
 function expectOutputShape(g: ConvGeometry, dyShape: readonly number[]): void {
   if (dyShape.length !== 4 || dyShape[0] !== g.n || dyShape[1] !== g.oh || dyShape[2] !== g.ow || dyShape[3] !== g.o) {
-    throw new RangeError(`conv2d: dyShape [${dyShape.join(', ')}] is not the output shape [${g.n}, ${g.oh}, ${g.ow}, ${g.o}]`);
+    throw new RangeError(`conv2d: dyShape ${shapeText(dyShape)} is not the output shape [${g.n}, ${g.oh}, ${g.ow}, ${g.o}]`);
   }
 }
 

@@ -2,6 +2,7 @@
 
 import type { FloatArray } from '@chainrule/core';
 import { allocLike, convOutputSize, expectInts, type Pads2d, type Pair } from './conv.js';
+import { shapeText } from '@chainrule/core';
 
 // Window geometry shared by all four kernels.
 interface PoolGeometry {
@@ -57,7 +58,7 @@ export function maxPool2dForward(
 ): { out: FloatArray; argmax: Int32Array } {
   const g = poolGeometry(xShape, window, strides, pads);
   const { n, h, w, c, oh, ow, rows, cols } = g;
-  expectLength('x', x.length, n * h * w * c, `xShape [${xShape.join(', ')}]`);
+  expectLength('x', x.length, n * h * w * c, `xShape ${shapeText(xShape)}`);
   const size = n * oh * ow * c;
   const out = allocLike(x, size).fill(-Infinity);
   const argmax = new Int32Array(size).fill(-1);
@@ -118,7 +119,7 @@ export function avgPool2dForward(
 ): FloatArray {
   const g = poolGeometry(xShape, window, strides, pads);
   const { n, h, w, c, oh, ow, rows, cols } = g;
-  expectLength('x', x.length, n * h * w * c, `xShape [${xShape.join(', ')}]`);
+  expectLength('x', x.length, n * h * w * c, `xShape ${shapeText(xShape)}`);
   const out = allocLike(x, n * oh * ow * c);
   const sum = new Float64Array(c);
   let o = 0;

@@ -5,11 +5,11 @@ import { access, open, readFile, readdir, rename, stat, unlink } from 'node:fs/p
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { errorText } from '@chainrule/core';
 import { checkpointError, decodeCheckpoint, serializeCheckpoint, type Checkpoint, type CheckpointError } from '../checkpoint.js';
 import type { Dataset } from '../dataset.js';
 import { mnistFromRaw, type MnistDigitFile } from '../mnist.js';
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 // A save writes `.<name>.<pid>.<random>.tmp` beside `<name>`: the writer's pid tells a
 // temporary file whose writer was killed (its process is gone) from one being written now.
@@ -55,7 +55,7 @@ export const saveCheckpoint = async (path: string, checkpoint: Checkpoint): Prom
   try {
     text = serializeCheckpoint(checkpoint);
   } catch (e) {
-    return left(checkpointError('Malformed', `saveCheckpoint: could not encode the checkpoint: ${messageOf(e)}`));
+    return left(checkpointError('Malformed', `saveCheckpoint: could not encode the checkpoint: ${errorText(e)}`));
   }
   const dir = dirname(path);
   await removeStaleTemps(path);
@@ -71,7 +71,7 @@ export const saveCheckpoint = async (path: string, checkpoint: Checkpoint): Prom
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    return left(checkpointError('Io', `saveCheckpoint: could not write ${path}: ${messageOf(e)}`));
+    return left(checkpointError('Io', `saveCheckpoint: could not write ${path}: ${errorText(e)}`));
   }
   // Make the rename itself durable; not every platform can fsync a directory, and the file is complete either way.
   try {
@@ -99,7 +99,7 @@ export const loadCheckpoint = async (path: string): Promise<Either<CheckpointErr
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as { code?: string }).code;
-    return left(checkpointError('Io', code === 'ENOENT' ? `loadCheckpoint: no checkpoint at ${path}` : `loadCheckpoint: could not read ${path}: ${messageOf(e)}`));
+    return left(checkpointError('Io', code === 'ENOENT' ? `loadCheckpoint: no checkpoint at ${path}` : `loadCheckpoint: could not read ${path}: ${errorText(e)}`));
   }
   const r = decodeCheckpoint(text);
   return r._tag === 'Left' ? left(checkpointError(r.left.kind, `${path}: ${r.left.message}`)) : r;
@@ -133,7 +133,7 @@ export const checkCheckpointPath = async (path: string): Promise<Either<Checkpoi
   try {
     await (await open(probe, 'wx')).close();
   } catch (e) {
-    return fail(`cannot create files in ${dir} (${messageOf(e)})`);
+    return fail(`cannot create files in ${dir} (${errorText(e)})`);
   }
   await unlink(probe).catch(() => undefined);
   return right(undefined);
