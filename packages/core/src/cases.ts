@@ -7,19 +7,19 @@ import type { Tensor } from './tensor.js';
  * One input of a conformance case: a shape (random values from the op's domain), a shape
  * with its own value range, or a fixed tensor (held constant, not differentiated: indices).
  */
-export type ConformanceInput =
-  | Shape
-  | Tensor
-  | {
-      readonly shape: Shape;
-      readonly min?: number;
-      readonly max?: number;
-      /** Points the values keep `margin` away from (kinks, poles). */
-      readonly avoid?: readonly number[];
-      readonly margin?: number;
-      /** Hold this input fixed: not differentiated (default false). */
-      readonly fixed?: boolean;
-    };
+export type ConformanceInput = Shape | Tensor | ConformanceRange;
+
+/** An input of a shape with values drawn from its own range. */
+export interface ConformanceRange {
+  readonly shape: Shape;
+  readonly min?: number;
+  readonly max?: number;
+  /** Points the values keep `margin` away from (kinks, poles). */
+  readonly avoid?: readonly number[];
+  readonly margin?: number;
+  /** Hold this input fixed: not differentiated (default false). */
+  readonly fixed?: boolean;
+}
 
 /** One family of inputs and attrs an op is checked on. */
 export interface ConformanceCase {

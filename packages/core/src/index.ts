@@ -17,7 +17,7 @@ export {
   type Backend, type Kernel, type KernelAvals, type KernelSource,
 } from './backend.js';
 export { Registry, type RegistryError } from './registry.js';
-export type { Conformance, ConformanceCase, ConformanceInput } from './cases.js';
+export type { Conformance, ConformanceCase, ConformanceInput, ConformanceRange } from './cases.js';
 export { encodeGraph, decodeGraph, opCounts, type Graph, type Node, type GraphJson } from './graph.js';
 export { flatten, unflatten, treeMap, treeLeaves, treeKey, treePaths, type PyTree, type TreeDef } from './pytree.js';
 export { evaluate, interpreter, getExecutor, setExecutor, type Executor, type CompileOptions } from './interpreter.js';

@@ -5,51 +5,27 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right, isLeft } from 'fp-ts/lib/Either.js';
 import {
   ChainruleError, Registry, Tensor, tensor, cast, decodeGraph, encodeGraph, evaluate, formatErrors, jvp, key, foldIn, normal, sizeOf, trace, vjp,
-  type DType, type Domain, type Op, type Shape, type Conformance, shapeText } from '@chainrule/core';
+  type DType, type Domain, type Op, type Shape, type Conformance, type ConformanceCase, type ConformanceRange, shapeText } from '@chainrule/core';
 import { checkGrads, type CheckGradsOptions, type Comparison, type GradCheckFailure } from './check-grads.js';
 import { broadcastShapes as broadcastShapesArb, matmulShapes, regions, regionsHit, shape as shapeArb, tensorArb, valueRange, type ValueRange } from './arb.js';
 import { describeTensor, firstChange, positionOf, sameNumber, snapshot } from './flat.js';
 
 /**
- * How one input of a conformance case is made: a shape (random values from the op's
- * domain), a shape with its own value range, a fixed tensor (held constant, not
- * differentiated: e.g. indices), or any arbitrary of tensors.
+ * How one input of a conformance case is made: what a plugin may declare
+ * (`ConformanceInput`: a shape, a shape with its own value range, a fixed tensor), or,
+ * in a test, any arbitrary of tensors or a shape drawn by an arbitrary.
  */
-export type InputSpec =
-  | Shape
-  | Tensor
-  | fc.Arbitrary<Tensor>
-  | {
-      readonly shape: Shape | fc.Arbitrary<Shape>;
-      readonly min?: number;
-      readonly max?: number;
-      readonly avoid?: readonly number[];
-      readonly margin?: number;
-      /** Hold this input fixed: not differentiated (default false). */
-      readonly fixed?: boolean;
-    };
+export type InputSpec = Shape | Tensor | fc.Arbitrary<Tensor> | (Omit<ConformanceRange, 'shape'> & { readonly shape: Shape | fc.Arbitrary<Shape> });
 
-/** One family of inputs and attrs to check an op on. */
-export interface OpCase {
-  /** One spec per input. */
+/**
+ * One family of inputs and attrs to check an op on: a case a plugin declares
+ * ({@link ConformanceCase}), or in a test one with arbitraries for its inputs, its shapes
+ * (`shapes`, e.g. `arb.broadcastShapes()`) or its attrs.
+ */
+export interface OpCase extends Omit<ConformanceCase, 'inputs' | 'attrs'> {
   readonly inputs?: readonly InputSpec[];
-  /** Or all input shapes at once, e.g. `arb.broadcastShapes()`; values come from the op's domains. */
   readonly shapes?: fc.Arbitrary<readonly Shape[]>;
-  /**
-   * Or `true`: random broadcast-compatible shapes for every input (rank ≤ 3, dims ≤ 3), plus
-   * one case per operand with that operand always broadcast against the others; `'batch'`:
-   * one case per operand of a batched matmul with that operand's batch axes broadcast. A VJP
-   * that unbroadcasts one side only fails.
-   */
-  readonly broadcast?: boolean | 'batch';
-  /** Draw all values of the case pairwise at least this far apart (ops with kinks on ties). */
-  readonly distinct?: number;
-  /** The attrs to call the op with, or an arbitrary of them (default `{}`). */
   readonly attrs?: object | fc.Arbitrary<object>;
-  /** Which inputs to differentiate (default: all but fixed ones). */
-  readonly wrt?: readonly number[];
-  /** A name shown in reports. */
-  readonly label?: string;
 }
 
 /** Options of {@link checkOpPlugin}. */
