@@ -1,0 +1,14 @@
+// The kernel module's exports: every function takes byte addresses in the imported memory and sizes.
+
+export { matmulF32, matmulF64 } from './matmul';
+import { KC, MC, NC } from './matmul';
+
+/** The first byte free for the caller's buffers (after the module's own static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** Bytes of scratch one matmulF32/F64 call needs for packed panels, for elements of `size` bytes. */
+export function matmulScratchBytes(size: i32): i32 {
+  return (KC * NC + MC * KC) * size + 256;
+}
