@@ -1,7 +1,10 @@
 // The kernel module's exports: every function takes byte addresses in the imported memory and sizes.
 
-export { matmulF32, matmulF64 } from './matmul';
 import { KC, MC, NC } from './matmul';
+
+export { matmulF32, matmulF64 } from './matmul';
+export { unaryF32, unaryF64, binaryF32, binaryF64 } from './elementwise';
+export { reduceF32, reduceF64, softmaxF32, softmaxF64 } from './reduce';
 
 /** The first byte free for the caller's buffers (after the module's own static data). */
 export function heapBase(): usize {

@@ -4,6 +4,8 @@ import { chooseBackend, jsBackend, setBackend, type Backend, type Kernel } from 
 import { instantiate, type WasmRuntime } from './runtime.js';
 import { wasmUnsupported } from './simd.js';
 import { matmulKernel } from './matmul.js';
+import { elementwiseKernels } from './elementwise.js';
+import { reduceKernels } from './reduce.js';
 
 /** A Backend whose kernels run in WebAssembly, with the runtime they share (for a compiler's use). */
 export interface WasmBackend extends Backend {
@@ -14,6 +16,8 @@ export interface WasmBackend extends Backend {
 
 const kernelTable = (rt: WasmRuntime): Record<string, Kernel> => ({
   'core.matmul': matmulKernel(rt),
+  ...elementwiseKernels(rt),
+  ...reduceKernels(rt),
 });
 
 /**

@@ -9,6 +9,14 @@ export interface KernelExports {
   readonly matmulScratchBytes: (size: number) => number;
   readonly matmulF32: (a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, i0: number, i1: number, scratch: number) => void;
   readonly matmulF64: (a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, i0: number, i1: number, scratch: number) => void;
+  readonly unaryF32: (op: number, x: number, y: number, n: number, alpha: number) => void;
+  readonly unaryF64: (op: number, x: number, y: number, n: number, alpha: number) => void;
+  readonly binaryF32: (op: number, a: number, aRows: number, aStep: number, b: number, bRows: number, bStep: number, out: number, rows: number, w: number) => void;
+  readonly binaryF64: (op: number, a: number, aRows: number, aStep: number, b: number, bRows: number, bStep: number, out: number, rows: number, w: number) => void;
+  readonly reduceF32: (op: number, x: number, out: number, outer: number, len: number, inner: number, acc: number) => void;
+  readonly reduceF64: (op: number, x: number, out: number, outer: number, len: number, inner: number, acc: number) => void;
+  readonly softmaxF32: (x: number, out: number, outer: number, len: number, inner: number, log: number) => void;
+  readonly softmaxF64: (x: number, out: number, outer: number, len: number, inner: number, log: number) => void;
 }
 
 const PAGE = 65536;
@@ -58,6 +66,11 @@ export class WasmRuntime {
   /** Copies `data` into memory at `ptr`. */
   put(data: FloatArray, ptr: number): void {
     this.view(data, ptr, data.length).set(data);
+  }
+
+  /** Copies an int32 table into memory at `ptr`. */
+  putInt32(data: Int32Array, ptr: number): void {
+    new Int32Array(this.memory.buffer, ptr, data.length).set(data);
   }
 
   /** Copies `out.length` elements at `ptr` into `out`. */
