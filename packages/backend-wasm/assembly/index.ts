@@ -15,3 +15,6 @@ export function heapBase(): usize {
 export function matmulScratchBytes(size: i32): i32 {
   return (KC * NC + MC * KC) * size + 256;
 }
+
+export { conv2dF32, conv2dF64, conv2dInputF32, conv2dInputF64, conv2dFilterF32, conv2dFilterF64, convChunkRows, fromF64 } from './conv';
+export { maxPoolF32, maxPoolF64, poolScatterF32, poolScatterF64, poolGatherF32, poolGatherF64, avgPoolF32, avgPoolF64 } from './pool';

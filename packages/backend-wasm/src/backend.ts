@@ -6,6 +6,8 @@ import { wasmUnsupported } from './simd.js';
 import { matmulKernel } from './matmul.js';
 import { elementwiseKernels } from './elementwise.js';
 import { reduceKernels } from './reduce.js';
+import { convKernels } from './conv.js';
+import { poolKernels } from './pool.js';
 
 /** A Backend whose kernels run in WebAssembly, with the runtime they share (for a compiler's use). */
 export interface WasmBackend extends Backend {
@@ -18,6 +20,8 @@ const kernelTable = (rt: WasmRuntime): Record<string, Kernel> => ({
   'core.matmul': matmulKernel(rt),
   ...elementwiseKernels(rt),
   ...reduceKernels(rt),
+  ...convKernels(rt),
+  ...poolKernels(rt),
 });
 
 /**

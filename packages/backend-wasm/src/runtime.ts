@@ -17,7 +17,28 @@ export interface KernelExports {
   readonly reduceF64: (op: number, x: number, out: number, outer: number, len: number, inner: number, acc: number) => void;
   readonly softmaxF32: (x: number, out: number, outer: number, len: number, inner: number, log: number) => void;
   readonly softmaxF64: (x: number, out: number, outer: number, len: number, inner: number, log: number) => void;
+  readonly convChunkRows: (taps: number) => number;
+  readonly conv2dF32: ConvCall;
+  readonly conv2dF64: ConvCall;
+  readonly conv2dInputF32: ConvCall;
+  readonly conv2dInputF64: ConvCall;
+  readonly conv2dFilterF32: (x: number, dy: number, acc: number, geom: number, r0: number, r1: number, col: number, part: number, scratch: number) => void;
+  readonly conv2dFilterF64: (x: number, dy: number, acc: number, geom: number, r0: number, r1: number, col: number, part: number, scratch: number) => void;
+  readonly fromF64: (src: number, dst: number, n: number, f32: number) => void;
+  readonly maxPoolF32: MaxPoolCall;
+  readonly maxPoolF64: MaxPoolCall;
+  readonly poolScatterF32: (dy: number, argmax: number, m: number, dx: number, xSize: number) => void;
+  readonly poolScatterF64: (dy: number, argmax: number, m: number, dx: number, xSize: number) => void;
+  readonly poolGatherF32: (v: number, argmax: number, m: number, out: number) => void;
+  readonly poolGatherF64: (v: number, argmax: number, m: number, out: number) => void;
+  readonly avgPoolF32: AvgPoolCall;
+  readonly avgPoolF64: AvgPoolCall;
 }
+
+/** conv2d forward (a = x, b = w, c = y, range = output rows) or input gradient (a = dy, b = w, c = dx, range = images). */
+type ConvCall = (a: number, b: number, c: number, geom: number, from: number, to: number, col: number, scratch: number) => void;
+type MaxPoolCall = (x: number, out: number, argmax: number, n: number, h: number, w: number, c: number, oh: number, ow: number, rows: number, cols: number) => void;
+type AvgPoolCall = (src: number, dst: number, n: number, h: number, w: number, c: number, oh: number, ow: number, rows: number, cols: number, acc: number, grad: number) => void;
 
 const PAGE = 65536;
 const ALIGN = 64;

@@ -46,3 +46,19 @@ export const ulps32 = (a: number, b: number): number => {
   const key = (v: number) => (v < 0 ? 0x80000000 - v : v);
   return Math.abs(key(i[0]) - key(i[1]));
 };
+
+/**
+ * The largest difference of f on `backend` from f on the reference backend, relative to the
+ * largest reference magnitude (for sums of products, whose small elements come from cancellation).
+ */
+export const scaledError = (backend: Backend, f: () => Tensor): number => {
+  const r = withBackend(jsBackend, f), w = withBackend(backend, f);
+  if (r.shape.join() !== w.shape.join() || r.dtype !== w.dtype) return Infinity;
+  let scale = 0, worst = 0;
+  for (let i = 0; i < r.size; i++) scale = Math.max(scale, Math.abs(r.data[i]));
+  for (let i = 0; i < r.size; i++) {
+    const e = Math.abs(r.data[i] - w.data[i]);
+    if (!(e <= worst)) worst = e;
+  }
+  return scale === 0 ? worst : worst / scale;
+};

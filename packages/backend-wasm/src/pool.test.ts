@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGather, maxPool2dGrad, type Padding } from '@chainrule/ops';
+import { tensor, type DType } from '@chainrule/core';
+import { createWasmBackend } from './backend.js';
+import { poolGeometry } from './pool.js';
+import { randomTensor, worstError } from '../test/helpers.js';
+
+const wasm = createWasmBackend();
+
+const poolCase = fc.record({
+  n: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), c: fc.constantFrom(1, 2, 3, 5),
+  wh: fc.integer({ min: 1, max: 3 }), ww: fc.integer({ min: 1, max: 3 }), sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }),
+  padding: fc.constantFrom<Padding>('same', 'valid'),
+  dtype: fc.constantFrom<DType>('float32', 'float64'),
+  seed: fc.integer({ min: 1 }),
+}).filter(({ h, w, wh, ww, padding }) => padding === 'same' || (h >= wh && w >= ww));
+
+describe('wasm pooling kernels', () => {
+  it('max and average pooling and their gradients equal the reference bit for bit', () => {
+    fc.assert(fc.property(poolCase, ({ n, h, w, c, wh, ww, sh, sw, padding, dtype, seed }) => {
+      const attrs = { windowShape: [wh, ww] as const, strides: [sh, sw] as const, padding };
+      const x = randomTensor([n, h, w, c], dtype, seed);
+      const g = poolGeometry(x.shape, attrs);
+      const dy = randomTensor([n, g.oh, g.ow, c], dtype, seed + 1), v = randomTensor(x.shape, dtype, seed + 2);
+      expect(worstError(wasm, () => maxPool2d(x, attrs))).toBe(0);
+      expect(worstError(wasm, () => maxPool2dGrad(x, dy, attrs))).toBe(0);
+      expect(worstError(wasm, () => maxPool2dGather(x, v, attrs))).toBe(0);
+      expect(worstError(wasm, () => avgPool2d(x, attrs))).toBe(0);
+      expect(worstError(wasm, () => avgPool2dGrad(dy, { ...attrs, inputShape: [n, h, w, c] }))).toBe(0);
+    }), { numRuns: 120 });
+  });
+
+  it('routes ties to the first maximum and keeps a NaN', () => {
+    const x = tensor([1, 3, 3, NaN, 2, 2, 2, 2], { shape: [1, 2, 4, 1] });
+    const dy = tensor([10, 20], { shape: [1, 1, 2, 1] });
+    expect(worstError(wasm, () => maxPool2dGrad(x, dy, { windowShape: 2 }))).toBe(0);
+    expect([...maxPool2d(x, { windowShape: 2 }).data]).toEqual([3, NaN]);
+  });
+});
