@@ -12,6 +12,9 @@ mkdirSync(path('build'), { recursive: true });
 const variants = [
   // One memory per module, imported so the loader can size and grow it.
   { name: 'kernels', flags: ['--importMemory', '--initialMemory', '16'] },
+  // The same kernels over a shared memory, for the thread pool (workers instantiate it too).
+  // The maximum (2 GiB) is address space reserved, not memory used.
+  { name: 'kernelsShared', flags: ['--importMemory', '--initialMemory', '16', '--sharedMemory', '--maximumMemory', '32768', '--enable', 'threads'] },
 ];
 
 const common = [

@@ -1,7 +1,8 @@
 // The wasm Backend: its kernel table over one runtime, and the choice between it and the reference backend.
 
 import { chooseBackend, jsBackend, setBackend, type Backend, type Kernel } from '@chainrule/core';
-import { instantiate, type WasmRuntime } from './runtime.js';
+import { instantiate, type RuntimeOptions, type WasmRuntime } from './runtime.js';
+import { canBlock } from './threads.js';
 import { wasmUnsupported } from './simd.js';
 import { matmulKernel } from './matmul.js';
 import { elementwiseKernels } from './elementwise.js';
@@ -24,19 +25,73 @@ const kernelTable = (rt: WasmRuntime): Record<string, Kernel> => ({
   ...poolKernels(rt),
 });
 
+/** Options of {@link createWasmBackend}. */
+export interface WasmBackendOptions extends RuntimeOptions {
+  /**
+   * Threads that split matmul and conv by output tiles (default: {@link defaultThreads}).
+   * More than one needs SharedArrayBuffer (a cross-origin-isolated page) and a thread that
+   * may block (Node, or a worker); otherwise an Error says which is missing.
+   */
+  readonly threads?: number;
+}
+
 /**
- * Creates the wasm backend: compiles the SIMD kernel module and instantiates it over its own
- * growing memory. Throws an Error saying why when this engine lacks WebAssembly SIMD.
+ * The threads a backend uses by default: the available cores in Node; in a browser worker of
+ * a cross-origin-isolated page, navigator.hardwareConcurrency; else 1.
  *
  * @example
- * const wasm = createWasmBackend()
+ * defaultThreads() // 2 on a two-core machine
+ */
+export const defaultThreads = (): number => {
+  const g = globalThis as {
+    process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
+    navigator?: { hardwareConcurrency?: number };
+    crossOriginIsolated?: boolean;
+  };
+  if (g.process?.versions?.node !== undefined && typeof g.process.getBuiltinModule === 'function') {
+    const os = g.process.getBuiltinModule('node:os') as { availableParallelism?: () => number } | undefined;
+    return Math.max(1, os?.availableParallelism?.() ?? 1);
+  }
+  if (g.crossOriginIsolated === true && canBlock()) return Math.max(1, g.navigator?.hardwareConcurrency ?? 1);
+  return 1;
+};
+
+/**
+ * Creates a wasm backend: compiles the SIMD kernel module and instantiates it over its own
+ * growing memory, with a worker pool over a shared memory when `threads` > 1. Throws an Error
+ * saying why when this engine lacks WebAssembly SIMD or cannot run threads.
+ * Nothing needs disposing; the workers never keep a process alive.
+ *
+ * @example
+ * const wasm = createWasmBackend({ threads: 2 })
  * withBackend(wasm, () => matmul(a, b))
  */
-export const createWasmBackend = (): WasmBackend => {
+export const createWasmBackend = (options: WasmBackendOptions = {}): WasmBackend => {
   const why = wasmUnsupported();
   if (why !== undefined) throw new Error(`the wasm backend cannot load: ${why}`);
-  const runtime = instantiate();
+  const threads = options.threads ?? defaultThreads();
+  if (threads > 1 && typeof SharedArrayBuffer === 'undefined') {
+    throw new Error(`the wasm backend cannot run ${threads} threads: SharedArrayBuffer is missing (serve the page cross-origin isolated, with COOP/COEP headers), use threads: 1`);
+  }
+  if (threads > 1 && !canBlock()) {
+    throw new Error(`the wasm backend cannot run ${threads} threads on this thread: it may not block in Atomics.wait (a page's main thread); run it in a worker or use threads: 1`);
+  }
+  const runtime = instantiate({ ...options, threads });
   return Object.freeze({ name: 'wasm', kernels: Object.freeze(kernelTable(runtime)), runtime });
+};
+
+/**
+ * Creates a wasm backend and waits until its workers have started: the way to get a
+ * multi-threaded backend in a browser worker, where workers start only once the creating
+ * thread yields. In Node, createWasmBackend alone is enough.
+ *
+ * @example
+ * const wasm = await loadWasmBackend({ threads: navigator.hardwareConcurrency })
+ */
+export const loadWasmBackend = async (options: WasmBackendOptions = {}): Promise<WasmBackend> => {
+  const b = createWasmBackend(options);
+  await b.runtime.ready();
+  return b;
 };
 
 let shared: WasmBackend | undefined;

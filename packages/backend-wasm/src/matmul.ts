@@ -4,10 +4,15 @@ import type { Kernel } from '@chainrule/core';
 import { broadcastIndex } from '@chainrule/core/kernels';
 import type { MatmulAttrs } from '@chainrule/core';
 import { Frame, type WasmRuntime } from './runtime.js';
+import { splitRange } from './threads.js';
+
+/** Products with fewer multiply-adds than this run on one thread: waking workers costs more. */
+export const PARALLEL_MIN_MACS = 1 << 18;
 
 /**
  * The kernel for `core.matmul` on a runtime: copies op(A) and op(B) in, runs the packed SIMD
- * product once per batch (batch dimensions broadcast by offset, never by copy), copies C out.
+ * product once per batch (batch dimensions broadcast by offset, never by copy), split by
+ * output rows over the runtime's threads when large enough, copies C out.
  *
  * @example
  * const k = matmulKernel(instantiate()); k([a, b], out, {}, avals)
@@ -25,16 +30,17 @@ export const matmulKernel = (rt: WasmRuntime): Kernel<MatmulAttrs> => (inputs, o
   f.commit();
   rt.put(a, pa);
   rt.put(b, pb);
-  const run = S === 8 ? rt.exports.matmulF64 : rt.exports.matmulF32;
+  const fn = S === 8 ? 'matmulF64' : 'matmulF32';
+  const ta = transA ? 1 : 0, tb = transB ? 1 : 0;
+  // Threads split the output rows, in multiples of the 4-row register tile; each packs its own panels.
+  const ranges = m * n * k >= PARALLEL_MIN_MACS ? splitRange(m, rt.threads, 4) : [[0, m] as [number, number]];
   const batchShape = so.slice(0, -2);
-  const batches = out.length / Math.max(1, m * n);
-  if (batches === 1 && m * n > 0) {
-    run(pa, pb, pc, m, k, n, transA ? 1 : 0, transB ? 1 : 0, 0, m, rt.matmulScratch);
-  } else if (m * n > 0) {
-    const ia = broadcastIndex(sa.slice(0, -2), batchShape), ib = broadcastIndex(sb.slice(0, -2), batchShape);
-    for (let q = 0; q < batches; q++) {
-      run(pa + ia[q] * m * k * S, pb + ib[q] * k * n * S, pc + q * m * n * S, m, k, n, transA ? 1 : 0, transB ? 1 : 0, 0, m, rt.matmulScratch);
-    }
+  const batches = m * n === 0 ? 0 : out.length / (m * n);
+  const ia = batches > 1 ? broadcastIndex(sa.slice(0, -2), batchShape) : undefined;
+  const ib = batches > 1 ? broadcastIndex(sb.slice(0, -2), batchShape) : undefined;
+  for (let q = 0; q < batches; q++) {
+    const qa = pa + (ia === undefined ? 0 : ia[q] * m * k * S), qb = pb + (ib === undefined ? 0 : ib[q] * k * n * S);
+    rt.parallel(ranges.map(([i0, i1], t) => ({ fn, args: [qa, qb, pc + q * m * n * S, m, k, n, ta, tb, i0, i1, rt.scratch[t]] })));
   }
   rt.get(out, pc);
 };

@@ -1,7 +1,8 @@
 // The loaded kernel module: its memory, its exports, and the arena that eager kernel calls copy through.
 
 import type { FloatArray } from '@chainrule/core';
-import { kernelsBase64 } from './generated/kernels-wasm.js';
+import { kernelsBase64, kernelsSharedBase64 } from './generated/kernels-wasm.js';
+import { SLOT_BYTES, ThreadPool, type Job } from './threads.js';
 
 /** The functions the AssemblyScript module exports (byte addresses and sizes, see assembly/). */
 export interface KernelExports {
@@ -47,30 +48,72 @@ const ALIGN = 64;
 export const align = (p: number): number => Math.ceil(p / ALIGN) * ALIGN;
 
 /**
- * One instance of the kernel module and its linear memory. Eager kernel calls lay their
- * inputs, output and scratch out from `base` on (a bump arena reset by every call), growing
- * the memory when a call needs more; nothing is ever freed by hand, and the memory stays at
- * its high-water mark, so repeated calls of one size leave it flat.
+ * One instance of the kernel module and its linear memory, and the worker pool when it has
+ * more than one thread. Eager kernel calls lay their inputs, output and scratch out from
+ * `base` on (a bump arena reset by every call), growing the memory when a call needs more;
+ * nothing is ever freed by hand, and the memory stays at its high-water mark, so repeated
+ * calls of one size leave it flat.
  *
  * @example
- * const rt = instantiate()
- * const p = rt.reserve(1024) // byte address of 1024 free bytes, valid until the next reserve
+ * const rt = instantiate({ threads: 2 })
+ * const f = new Frame(rt); const p = f.take(1024); f.commit() // 1024 bytes at p until the next call
  */
 export class WasmRuntime {
   readonly exports: KernelExports;
   readonly memory: WebAssembly.Memory;
-  /** The first byte of the arena: after the module's static data and the matmul scratch. */
+  /** How many threads split the large kernels (1: no workers). */
+  readonly threads: number;
+  /** Per thread, where its matmul scratch (packed panels, sized for float64) lives. */
+  readonly scratch: readonly number[];
+  /** The first byte of the arena: after the static data, the pool's control block and the scratch. */
   readonly base: number;
-  /** Where the matmul scratch (packed panels) lives, big enough for float64. */
-  readonly matmulScratch: number;
+  private readonly pool: ThreadPool | undefined;
 
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, threads = 1, startTimeoutMs?: number) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.memory = memory;
-    this.matmulScratch = align(this.exports.heapBase());
-    this.base = align(this.matmulScratch + this.exports.matmulScratchBytes(8));
+    this.threads = threads;
+    const slots = align(this.exports.heapBase());
+    let p = align(slots + threads * SLOT_BYTES);
+    const scratch: number[] = [];
+    for (let t = 0; t < threads; t++) {
+      scratch.push(p);
+      p = align(p + this.exports.matmulScratchBytes(8));
+    }
+    this.scratch = scratch;
+    this.base = p;
     this.ensure(this.base);
+    const names = Object.keys(instance.exports).filter((k) => typeof (instance.exports as Record<string, unknown>)[k] === 'function');
+    this.pool = threads > 1 ? new ThreadPool(module, memory, names, slots, threads, startTimeoutMs) : undefined;
+  }
+
+  /** The matmul scratch of the calling thread (thread 0). */
+  get matmulScratch(): number {
+    return this.scratch[0];
+  }
+
+  /**
+   * Runs kernel calls at once, jobs[t] on thread t (jobs.length ≤ threads), and returns when
+   * all are done; with one thread, one after the other here.
+   */
+  parallel(jobs: readonly Job[]): void {
+    const local = this.exports as unknown as Record<string, (...a: number[]) => void>;
+    if (this.pool === undefined || jobs.length <= 1) {
+      for (const j of jobs) local[j.fn](...j.args);
+      return;
+    }
+    this.pool.run(jobs, local);
+  }
+
+  /** Resolves once the workers, if any, have started. */
+  ready(): Promise<void> {
+    return this.pool?.ready() ?? Promise.resolve();
+  }
+
+  /** Stops the worker pool, if any; later multi-threaded calls then fail with an error naming a worker. */
+  terminate(): void {
+    this.pool?.terminate();
   }
 
   /** Grows the memory so that bytes [0, end) exist. */
@@ -123,6 +166,7 @@ export class Frame {
 }
 
 let compiled: WebAssembly.Module | undefined;
+let compiledShared: WebAssembly.Module | undefined;
 
 const decodeBase64 = (s: string): Uint8Array => {
   const bin = atob(s);
@@ -131,15 +175,36 @@ const decodeBase64 = (s: string): Uint8Array => {
   return bytes;
 };
 
+/** Pages the shared memory may grow to (2 GiB, the kernelsShared build's maximum). */
+const SHARED_MAX_PAGES = 32768;
+
+/** Options of {@link instantiate}. */
+export interface RuntimeOptions {
+  /** Threads that split large kernels (default 1); more than one needs SharedArrayBuffer and a thread that may block. */
+  readonly threads?: number;
+  /** How long a worker may take to start or to pick up a call (default 10 s). */
+  readonly startTimeoutMs?: number;
+}
+
 /**
- * Compiles the kernel module (once per process) and instantiates it over a fresh memory.
- * Synchronous: fine in Node and in workers; a browser's main thread may refuse to compile
- * a module this size synchronously, which `bestBackend` reports as a fallback.
+ * Compiles the kernel module (once per process) and instantiates it over a fresh memory:
+ * a plain one for one thread, a shared one and a worker pool for more. Synchronous: fine in
+ * Node and in workers; a browser page's main thread may refuse to compile a module this size
+ * synchronously, which `wasmBackend` reports as a fallback.
  *
  * @example
- * const rt = instantiate()
+ * const rt = instantiate({ threads: 2 })
  */
-export const instantiate = (): WasmRuntime => {
-  compiled ??= new WebAssembly.Module(decodeBase64(kernelsBase64) as Uint8Array<ArrayBuffer>);
-  return new WasmRuntime(compiled, new WebAssembly.Memory({ initial: 16 }));
+export const instantiate = (options: RuntimeOptions = {}): WasmRuntime => {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new RangeError(`threads: expected an integer from 1 to 256, got ${String(threads)}`);
+  }
+  if (threads === 1) {
+    compiled ??= new WebAssembly.Module(decodeBase64(kernelsBase64) as Uint8Array<ArrayBuffer>);
+    return new WasmRuntime(compiled, new WebAssembly.Memory({ initial: 16 }));
+  }
+  compiledShared ??= new WebAssembly.Module(decodeBase64(kernelsSharedBase64) as Uint8Array<ArrayBuffer>);
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true });
+  return new WasmRuntime(compiledShared, memory, threads, options.startTimeoutMs);
 };
