@@ -2,6 +2,8 @@
 
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { setBackend } from '@chainrule/core';
+import { bestBackend, knownBackendNames } from '@chainrule/backend-wasm';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { decodeFlags } from './flags.js';
@@ -28,6 +30,15 @@ const MAIN_JOB =
   `cross-entropy, SGD with momentum ${mnist.momentum}, lr ${mnist.learningRate}, batch ${mnist.batchSize}, ${counted(mnist.epochs, 'epoch')}) on MNIST ` +
   `(${mnist.trainSize.toLocaleString('en-US')} train / ${mnist.testSize.toLocaleString('en-US')} test digits) and prints the test accuracy.`;
 
+/** The backend `--backend` names (else CHAINRULE_BACKEND, else the best that loads), or why there is none. */
+const chooseBackendFlag = (name: unknown) => {
+  try {
+    return bestBackend(typeof name === 'string' ? name : undefined);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+};
+
 /**
  * Runs the CLI on arguments (without `node` and the script) and resolves to the exit code:
  * 0 done, 1 failed, 2 bad usage (a flag or value, named in the message), 130 interrupted.
@@ -44,10 +55,18 @@ export const run = async (argv: readonly string[], io: Io): Promise<number> => {
     .version(version)
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .option('--backend <name>', `where kernels run: ${knownBackendNames().join(' | ')} (default: the fastest that loads; CHAINRULE_BACKEND sets it too)`);
 
   /** Decodes a command's flags, then runs it; a bad value ends with its message and exit code 2. */
   const start = <A>(name: string, codec: t.Decoder<unknown, A>, go: (flags: A) => Promise<number>) => (opts: Record<string, unknown>) => {
+    const backend = chooseBackendFlag(program.opts().backend);
+    if (typeof backend === 'string') {
+      io.stderr.write(`chainrule ${name}: --backend: ${backend}\n(add --help for usage)\n`);
+      result = Promise.resolve(EXIT.usage);
+      return;
+    }
+    setBackend(backend);
     const flags = decodeFlags(codec, opts);
     if (isLeft(flags)) {
       io.stderr.write(`chainrule ${name}: ${flags.left.split('\n').join(`\nchainrule ${name}: `)}\n(add --help for usage)\n`);

@@ -31,6 +31,15 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('--backend', () => {
+  it.each(['js', 'wasm'])('trains on the %s backend to the same accuracy', (name) => {
+    const r = cli('train', '--dataset', 'xor', '--backend', name, '--json');
+    expect(r.code).toBe(0);
+    const result = jsonLines(r.stdout).find((l) => l.type === 'result');
+    expect(result?.testAccuracy).toBe(1);
+  });
+});
+
 describe('flag validation', () => {
   const runInProcess = async (args: string[]) => {
     let stdout = '', stderr = '';
@@ -62,6 +71,7 @@ describe('flag validation', () => {
     [['train', '--dataset', 'moons', '--train-size', '20', '--val-fraction', '0.5', '--batch-size', '12'], '--batch-size: 12 is larger than the training set (10 examples after --val-fraction 0.5)'],
     [['trian'], "unknown command 'trian'\n(Did you mean train?)"],
     [['evl', 'x.json'], "unknown command 'evl'\n(Did you mean eval?)"],
+    [['train', '--backend', 'gpu'], '--backend: BadArgument: unknown backend "gpu"; known backends: wasm, js'],
   ])('%j exits with 2 and names the problem', async (args, message) => {
     const r = await runInProcess(args);
     expect(r.code).toBe(2);

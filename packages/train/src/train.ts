@@ -1,7 +1,8 @@
 // The trainer: a cold Observable that runs one jitted training step per scheduler task and reports each as an event.
 
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { Tensor, flatten, getBackend, jit, treeKey, treePaths, valueAndGrad, withBackend, type Backend, type Executor, shapeText, errorText } from '@chainrule/core';
+import { Tensor, flatten, jit, treeKey, treePaths, valueAndGrad, withBackend, type Backend, type Executor, shapeText, errorText } from '@chainrule/core';
+import { bestBackend } from '@chainrule/backend-wasm';
 import { checkModelParams, type Model, type Params } from '@chainrule/nn';
 import { applyUpdates, currentLearningRate, setLearningRate, type GradientTransformation } from '@chainrule/optim';
 import { batchAt, batchCount, epochOrder, runKeys, validationSplit, type Dataset } from './dataset.js';
@@ -62,7 +63,11 @@ export interface TrainConfig {
   readonly evalBatchSize?: number;
   /** Runs the jitted step (default: core's interpreter). */
   readonly executor?: Executor;
-  /** Where the kernels run (default: the process default, core's `getBackend()` when the run starts). */
+  /**
+   * Where the step's and the validation's kernels run (default: `bestBackend()` of
+   * @chainrule/backend-wasm when the run starts: wasm where it loads, else js;
+   * `CHAINRULE_BACKEND=js|wasm` overrides; pass core's `getBackend()` for the process default).
+   */
   readonly backend?: Backend;
   /** Check every op's output, forward and backward, for NaN and infinities (see core's `setDebugNans`): slower, names the op that made the first one. */
   readonly debugNans?: boolean;
@@ -229,7 +234,7 @@ export const train = (config: TrainConfig): Observable<TrainEvent> =>
     const scheduler = config.scheduler ?? macrotaskScheduler;
     const delay = config.stepDelay ?? 0;
     const lossFn = lossFunction(config.loss);
-    const backend = config.backend ?? getBackend();
+    const backend = config.backend ?? bestBackend();
 
     const objective = (p: Params, x: Tensor, y: Tensor): [Tensor, Tensor] => {
       const logits = model.apply(p, x);

@@ -3,6 +3,7 @@
 import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { Subject, lastValueFrom, tap } from 'rxjs';
+import { getBackend } from '@chainrule/core';
 import { evaluate, makeCheckpoint, ofType, train, validationCount, type Checkpoint, type Control, type TrainState } from '@chainrule/train';
 import { checkCheckpointPath, loadCheckpoint, saveCheckpoint } from '@chainrule/train/node';
 import type { ActivationName, Model } from '@chainrule/nn';
@@ -286,6 +287,7 @@ export const trainCommand = async (flags: TrainFlags, io: Io): Promise<number> =
         epochs: run.epochs,
         batchSize: run.batchSize,
         seed: run.seed,
+        backend: getBackend(),
         ...(resumed === undefined ? {} : { resume: resumed.state }),
         ...(flags.debugNans === true ? { debugNans: true } : {}),
         control$,
