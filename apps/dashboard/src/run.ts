@@ -3,7 +3,7 @@
 import { Observable, ReplaySubject, concat, defer, from, mergeMap, of, switchMap, type SchedulerLike } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import {
-  abstract, grad, jit, key, softmax, tensor, trace, treeLeaves, uniform, valueAndGrad, type Graph, type Tensor,
+  abstract, grad, jit, key, softmax, tensor, trace, treeLeaves, uniform, valueAndGrad, type Backend, type Graph, type Tensor,
 } from '@chainrule/core';
 import { seedDefaults } from '@chainrule/core/seed';
 import { countParams, mlp, paramNames, type Model, type Params } from '@chainrule/nn';
@@ -38,6 +38,8 @@ export interface RunOptions {
    * stop or pause takes effect within that many steps of what the page shows.
    */
   readonly maxAhead?: number;
+  /** Where the training's kernels run (default: the trainer's, the best that loads). */
+  readonly backend?: Backend;
 }
 
 /** The largest network the seed's view draws: at most this many inputs or neurons in any layer. */
@@ -326,6 +328,7 @@ const runPrepared = (
       control$,
       scheduler: pace.scheduler,
       debugNans: config.debugNans,
+      ...(options.backend === undefined ? {} : { backend: options.backend }),
     }).pipe(mergeMap(toDash)),
   );
 };

@@ -147,6 +147,36 @@ export const installBestBackend = (env?: string): Backend => {
   return b;
 };
 
+/**
+ * Like {@link installBestBackend} without installing, for a browser worker: waits for the
+ * wasm backend's workers to start (threads only in a cross-origin-isolated page), and falls
+ * back to js with one note when wasm cannot load. `CHAINRULE_BACKEND` is honoured where a
+ * process environment exists.
+ *
+ * @example
+ * const backend = await loadBestBackend()
+ * setBackend(backend)
+ */
+export const loadBestBackend = async (options: WasmBackendOptions = {}): Promise<Backend> => {
+  const env = envBackend();
+  if (env === 'js') return jsBackend;
+  let wasm = shared;
+  if (wasm === undefined) {
+    try {
+      wasm = await loadWasmBackend(options);
+    } catch {
+      // Threads could not start: one thread still beats js; if even that fails, wasmBackend notes why.
+      try {
+        wasm = createWasmBackend({ ...options, threads: 1 });
+      } catch {
+        wasm = wasmBackend();
+      }
+    }
+  }
+  shared ??= wasm;
+  return chooseBackend(wasm === undefined ? [jsBackend] : [wasm, jsBackend], env);
+};
+
 /** The names a process can choose from, best first. */
 export const knownBackendNames = (): readonly string[] => (wasmBackend() === undefined ? ['js'] : ['wasm', 'js']);
 
