@@ -281,6 +281,7 @@ const handle = (e: DashEvent): void => {
         'train / test': `${e.trainSize} / ${e.testSize}`,
         params: e.params.toLocaleString('en'),
         'steps per epoch': String(e.stepsPerEpoch),
+        backend: e.backend,
       });
       if (status.state === 'loading') setState(app.config?.startPaused ? 'paused' : 'running');
       return;

@@ -104,6 +104,8 @@ export type DashEvent =
   | {
       readonly type: 'setup';
       readonly dataset: string;
+      /** Where the worker's kernels run, e.g. 'wasm (2 threads)'. */
+      readonly backend: string;
       readonly classes: number;
       readonly trainSize: number;
       readonly testSize: number;

@@ -3,9 +3,10 @@
 import { Observable, ReplaySubject, concat, defer, from, mergeMap, of, switchMap, type SchedulerLike } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import {
-  abstract, grad, jit, key, softmax, tensor, trace, treeLeaves, uniform, valueAndGrad, type Backend, type Graph, type Tensor,
+  abstract, getBackend, grad, jit, key, softmax, tensor, trace, treeLeaves, uniform, valueAndGrad, type Backend, type Graph, type Tensor,
 } from '@chainrule/core';
 import { seedDefaults } from '@chainrule/core/seed';
+import { describeBackend } from '@chainrule/backend-wasm';
 import { countParams, mlp, paramNames, type Model, type Params } from '@chainrule/nn';
 import { sgd } from '@chainrule/optim';
 import {
@@ -256,6 +257,7 @@ const runPrepared = (
   const setup: DashEvent = {
     type: 'setup',
     dataset: data.name,
+    backend: describeBackend(options.backend ?? getBackend()),
     classes,
     trainSize: data.size,
     testSize: test.size,

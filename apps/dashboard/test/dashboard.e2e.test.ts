@@ -222,6 +222,9 @@ describe('dashboard in Chromium, desktop', () => {
   it('trains on spirals: the loss falls; weight and gradient histograms arrive per parameter', async () => {
     const early = await waitForStatus(`s.lossPoints >= 20`);
     expect(early.firstLoss).toBeGreaterThan(0.5); // 3 classes: about ln 3 ≈ 1.1 at the start
+    // The page is cross-origin isolated, so the worker trains on wasm with a thread pool.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.locator('[data-testid=fact-backend]').textContent()).toMatch(/^wasm \(\d+ threads?\)$/);
     const later = await waitForStatus(`s.smoothedLoss !== null && s.smoothedLoss < 0.6 * s.firstLoss && s.histogramSnapshots > 3`, 60_000);
     expect(later.boundaryDraws).toBeGreaterThan(1);
     expect(later.accuracyPoints).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getBackend, jsBackend, setBackend } from '@chainrule/core';
-import { bestBackend, createWasmBackend, installBestBackend, knownBackendNames, wasmBackend } from './backend.js';
+import { bestBackend, createWasmBackend, describeBackend, installBestBackend, knownBackendNames, loadBestBackend, wasmBackend } from './backend.js';
 
 describe('choosing the backend', () => {
   it('creates a backend named wasm with kernels for the core ops', () => {
@@ -25,5 +25,15 @@ describe('choosing the backend', () => {
     } finally {
       setBackend(previous);
     }
+  });
+
+  it('loadBestBackend resolves to the shared wasm backend, or js when asked', async () => {
+    expect(await loadBestBackend()).toBe(wasmBackend());
+  });
+
+  it('describes a backend with its threads', () => {
+    expect(describeBackend(createWasmBackend({ threads: 1 }))).toBe('wasm (1 thread)');
+    expect(describeBackend(createWasmBackend({ threads: 2 }))).toBe('wasm (2 threads)');
+    expect(describeBackend(jsBackend)).toBe('js');
   });
 });

@@ -182,3 +182,15 @@ export const knownBackendNames = (): readonly string[] => (wasmBackend() === und
 
 const envBackend = (): string | undefined =>
   (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CHAINRULE_BACKEND;
+
+/**
+ * A short description of a backend for people: its name, and its threads for wasm.
+ *
+ * @example
+ * describeBackend(createWasmBackend({ threads: 2 })) // 'wasm (2 threads)'
+ * describeBackend(jsBackend)                          // 'js'
+ */
+export const describeBackend = (b: Backend): string => {
+  const rt = (b as Partial<WasmBackend>).runtime;
+  return rt === undefined ? b.name : `${b.name} (${rt.threads} thread${rt.threads === 1 ? '' : 's'})`;
+};
