@@ -1,7 +1,9 @@
 // Checks that chainrule and TensorFlow.js compute the same thing in each benchmark case.
 
 import { describe, expect, it } from 'vitest';
-import { chainruleChain, chainruleMatmul, chainruleMlp } from './chainrule.js';
+import { jsBackend, type Backend } from '@chainrule/core';
+import { createWasmBackend } from '@chainrule/backend-wasm';
+import { chainruleChain, chainruleCnn, chainruleMatmul, chainruleMlp } from './chainrule.js';
 import { CHAIN, MLP, chainData, mlpData, squareMatrix } from './problems.js';
 import { tfChain, tfMatmul, tfMlp, useTfBackend, type TfBackend } from './tfjs.js';
 
@@ -62,11 +64,15 @@ const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   return worst;
 };
 
+// chainrule's bodies are checked on the reference backend and on wasm (two threads: the pool's path).
+const BACKENDS: readonly [string, Backend][] = [['js', jsBackend], ['wasm', createWasmBackend({ threads: 2 })]];
+const MODES = BACKENDS.flatMap(([name, b]) => (['eager', 'jit'] as const).map((m) => [m, name, b] as const));
+
 describe('per-op chain', () => {
   const expected = referenceChainGrad();
 
-  it.each(['eager', 'jit'] as const)('chainrule %s gives the hand-derived gradient', (mode) => {
-    const g = chainruleChain(mode)();
+  it.each(MODES)('chainrule %s on %s gives the hand-derived gradient', (mode, _name, backend) => {
+    const g = chainruleChain(mode, backend)();
     expect(maxRelDiff(g, expected)).toBeLessThan(1e-3);
   });
 
@@ -82,9 +88,9 @@ describe('per-op chain', () => {
 describe('MLP step', () => {
   const reference = referenceMlpLoss();
 
-  it.each(['cpu', 'wasm'] as const)('chainrule and tfjs-%s agree on the loss and the update', async (backend: TfBackend) => {
+  it.each(BACKENDS.flatMap(([name, b]) => (['cpu', 'wasm'] as const).map((tf) => [name, tf, b] as const)))('chainrule on %s and tfjs-%s agree on the loss and the update', async (_name, backend: TfBackend, ours0) => {
     const data = mlpData(42);
-    const ours = chainruleMlp(data);
+    const ours = chainruleMlp(data, ours0);
     await useTfBackend(backend);
     const { run: theirs, dispose } = tfMlp(data);
     try {
@@ -124,8 +130,8 @@ describe('matmul case', () => {
     for (const [i, j] of [[0, 0], [5, 17], [63, 63]]) expect(c[i * n + j], `(${i}, ${j})`).toBeCloseTo(expectedAt(i, j), 4);
   };
 
-  it('the chainrule body multiplies the seeded matrices (checked against plain loops)', () => {
-    checkProduct(chainruleMatmul(n)());
+  it.each(BACKENDS)('the chainrule body on %s multiplies the seeded matrices (checked against plain loops)', (_name, backend) => {
+    checkProduct(chainruleMatmul(n, backend)());
   });
 
   it.each(['cpu', 'wasm'] as const)('the tfjs-%s body multiplies the same matrices', async (backend: TfBackend) => {
@@ -136,5 +142,16 @@ describe('matmul case', () => {
     } finally {
       dispose();
     }
+  });
+});
+
+describe('CNN step', () => {
+  it('learns on its fixed batch, with the same losses on js and wasm', () => {
+    const [js, wasm] = BACKENDS.map(([, b]) => chainruleCnn(b));
+    const a = [0, 0, 0].map(() => js.step(0)), b = [0, 0, 0].map(() => wasm.step(0));
+    expect(a[0]).toBeGreaterThan(2); // 10 classes: at least about ln 10 ≈ 2.3 at the start
+    expect(Number.isFinite(a[2])).toBe(true);
+    expect(a[2]).toBeLessThan(a[0]);
+    for (let i = 0; i < 3; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-4 * a[i]);
   });
 });

@@ -1,10 +1,11 @@
 // The chainrule side of each benchmark case, built on @chainrule/core's public API.
 
 import {
-  add, grad, jit, matmul, mul, sigmoid, softmaxCrossEntropy, sub, sum, tensor, treeMap, valueAndGrad,
-  type Tensor,
+  add, grad, jit, key, matmul, mul, sigmoid, softmaxCrossEntropy, sub, sum, tensor, treeMap, valueAndGrad, withBackend,
+  type Backend, type Tensor,
 } from '@chainrule/core';
-import { CHAIN, MLP, chainData, squareMatrix, type MlpData } from './problems.js';
+import { cnn, type Params } from '@chainrule/nn';
+import { CHAIN, CNN, MLP, chainData, cnnData, squareMatrix, type MlpData } from './problems.js';
 
 /** The MLP's parameters as a chainrule pytree. */
 export interface MlpParams {
@@ -15,16 +16,16 @@ export interface MlpParams {
 }
 
 /**
- * The body of the matmul case: one n×n float32 product of the seeded matrices, eager; the
- * body returns the product.
+ * The body of the matmul case: one n×n float32 product of the seeded matrices, eager on
+ * `backend`; the body returns the product.
  *
  * @example
- * const run = chainruleMatmul(512); run() // Float32Array of 512·512 values
+ * const run = chainruleMatmul(512, jsBackend); run() // Float32Array of 512·512 values
  */
-export const chainruleMatmul = (n: number): (() => Float32Array) => {
+export const chainruleMatmul = (n: number, backend: Backend): (() => Float32Array) => {
   const a = tensor(squareMatrix(n, 1), { shape: [n, n] });
   const b = tensor(squareMatrix(n, 2), { shape: [n, n] });
-  return () => matmul(a, b).data as Float32Array;
+  return () => withBackend(backend, () => matmul(a, b)).data as Float32Array;
 };
 
 /** Mean softmax cross-entropy of the 784 → 256 (sigmoid) → 10 network on one batch. */
@@ -44,12 +45,12 @@ export interface MlpStepper {
 
 /**
  * The MLP training step with chainrule's own autodiff: `jit` of valueAndGrad plus the SGD
- * update, traced once and then replayed by the executor.
+ * update, traced once and then replayed by the executor on `backend`.
  *
  * @example
- * const mlp = chainruleMlp(mlpData(42)); mlp.step() // the loss, about 2.3
+ * const mlp = chainruleMlp(mlpData(42), jsBackend); mlp.step() // the loss, about 2.3
  */
-export const chainruleMlp = (data: MlpData): MlpStepper => {
+export const chainruleMlp = (data: MlpData, backend: Backend): MlpStepper => {
   const { inputs, hidden, classes, batch, learningRate } = MLP;
   let params: MlpParams = {
     w1: tensor(data.w1, { shape: [inputs, hidden] }),
@@ -62,7 +63,7 @@ export const chainruleMlp = (data: MlpData): MlpStepper => {
   const sgdStep = jit((p: MlpParams, xb: Tensor, yb: Tensor): [Tensor, MlpParams] => {
     const [loss, g] = valueAndGrad(mlpLoss)(p, xb, yb);
     return [loss, treeMap((w, dw) => sub(w, mul(dw, learningRate)), p, g)];
-  });
+  }, { backend });
   return {
     step: () => {
       const [loss, next] = sgdStep(params, x, y);
@@ -88,9 +89,9 @@ export type ChainMode = 'eager' | 'jit';
  * cached graph. The body returns the gradient.
  *
  * @example
- * const run = chainruleChain('jit'); run() // Float32Array of 4 gradients
+ * const run = chainruleChain('jit', jsBackend); run() // Float32Array of 4 gradients
  */
-export const chainruleChain = (mode: ChainMode): (() => Float32Array) => {
+export const chainruleChain = (mode: ChainMode, backend: Backend): (() => Float32Array) => {
   const d = chainData();
   const x = tensor(d.x);
   const w = tensor(d.w);
@@ -103,6 +104,50 @@ export const chainruleChain = (mode: ChainMode): (() => Float32Array) => {
     }
     return sum(h);
   };
-  const df = mode === 'jit' ? jit(grad(f)) : grad(f);
-  return () => (df(x) as Tensor).data as Float32Array;
+  if (mode === 'jit') {
+    const df = jit(grad(f), { backend });
+    return () => (df(x) as Tensor).data as Float32Array;
+  }
+  const df = grad(f);
+  return () => withBackend(backend, () => df(x) as Tensor).data as Float32Array;
+};
+
+/** One CNN training step, and the loss it saw. */
+export interface CnnStepper {
+  /** Runs one SGD step on batch `i` of the data and returns that step's loss. */
+  readonly step: (i: number) => number;
+  /** Batches in one epoch of the data. */
+  readonly batches: number;
+}
+
+/**
+ * The CNN training step: the CLI's `--model cnn` network (conv 3×3×16 → relu → pool → conv
+ * 3×3×32 → relu → pool → dense 64 → dense 10), softmax cross-entropy, plain SGD, batch 32,
+ * `jit` on `backend`; `cnnData` supplies seeded images and labels (the timing does not depend
+ * on the pixel values).
+ *
+ * @example
+ * const s = chainruleCnn(jsBackend); s.step(0) // about 2.3
+ */
+export const chainruleCnn = (backend: Backend, examples: number = CNN.batch): CnnStepper => {
+  const { batch, learningRate } = CNN;
+  const model = cnn({ filters: CNN.filters });
+  const data = cnnData(7, examples);
+  const batches = Math.floor(examples / batch);
+  const xs = Array.from({ length: batches }, (_, i) => tensor(data.x.subarray(i * batch * 784, (i + 1) * batch * 784), { shape: [batch, 28, 28, 1] }));
+  const ys = Array.from({ length: batches }, (_, i) => tensor(data.y.subarray(i * batch, (i + 1) * batch), { shape: [batch] }));
+  const loss = (p: Params, xb: Tensor, yb: Tensor): Tensor => mul(sum(softmaxCrossEntropy(model.apply(p, xb), yb)), 1 / batch);
+  const step = jit((p: Params, xb: Tensor, yb: Tensor): [Tensor, Params] => {
+    const [l, g] = valueAndGrad(loss)(p, xb, yb);
+    return [l, treeMap((w, dw) => sub(w, mul(dw, learningRate)), p, g)];
+  }, { backend });
+  let params = model.init(key(CNN.seed));
+  return {
+    batches,
+    step: (i) => {
+      const [l, next] = step(params, xs[i % batches], ys[i % batches]);
+      params = next;
+      return l.item();
+    },
+  };
 };

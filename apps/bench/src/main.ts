@@ -8,11 +8,11 @@ import { formatTable, formatVerdict, makeReport } from './report.js';
 import { CASES, runBenchmarks, type CaseName } from './run.js';
 import { tfVersion } from './tfjs.js';
 
-const USAGE = `usage: node apps/bench/dist/main.js [--quick] [--repeat N] [--cases matmul,mlp-step,per-op] [--out FILE]
+const USAGE = `usage: node apps/bench/dist/main.js [--quick] [--repeat N] [--cases matmul,mlp-step,per-op,cnn-step,cnn-epoch] [--out FILE]
 
-  --quick      short run: brief timings, matmul up to n = 512
+  --quick      short run: brief timings, matmul up to n = 512, a CNN epoch of 640 images
   --repeat N   run the suite N times; each figure is the median over runs (default 1)
-  --cases      comma-separated subset of matmul, mlp-step, per-op (default all)
+  --cases      comma-separated subset of matmul, mlp-step, per-op, cnn-step, cnn-epoch (default all)
   --out FILE   where to write the JSON report (default bench-results/latest.json at the repo root)`;
 
 /** The workspace root (where pnpm-workspace.yaml is), or the working directory. */

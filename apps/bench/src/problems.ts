@@ -8,6 +8,9 @@ export const MLP = { inputs: 784, hidden: 256, classes: 10, batch: 128, learning
 /** Length of the elementwise chain in the per-op overhead case, and its tensor size. */
 export const CHAIN = { ops: 1000, size: 4 } as const;
 
+/** The CNN cases: the CLI's `--model cnn` network on 28×28×1 images, batch 32, and one epoch of 8,000 images. */
+export const CNN = { filters: [16, 32], batch: 32, epochExamples: 8000, learningRate: 0.05, seed: 0 } as const;
+
 /** Matrix sizes of the matmul case. */
 export const MATMUL_SIZES: readonly number[] = [64, 256, 512, 1024];
 
@@ -71,3 +74,15 @@ export const chainData = (): { x: Float32Array; w: Float32Array; b: Float32Array
   w: Float32Array.from([0.9, 1.1, 0.8, 1.2]),
   b: Float32Array.from([0.05, -0.05, 0.1, -0.1]),
 });
+
+/**
+ * `n` seeded 28×28×1 images (pixels in [0, 1)) and class indices 0–9, for the CNN cases.
+ *
+ * @example
+ * cnnData(7, 32).x.length // 32 * 784
+ */
+export const cnnData = (seed: number, n: number): { x: Float32Array; y: Float32Array } => {
+  const [kx, ky] = split(key(seed), 2);
+  const labels = uniformArray(ky, n);
+  return { x: uniformValues(kx, n * 784, 0, 1), y: Float32Array.from(labels, (u) => Math.floor(u * 10)) };
+};

@@ -1,15 +1,29 @@
-// Runs every benchmark case for chainrule and its peers in one process and collects the rows.
+// Runs every benchmark case for chainrule (on each backend) and its peers in one process and collects the rows.
 
-import { chainruleChain, chainruleMatmul, chainruleMlp } from './chainrule.js';
-import { CHAIN, MATMUL_SIZES, MLP, mlpData } from './problems.js';
+import { jsBackend, type Backend } from '@chainrule/core';
+import { createWasmBackend } from '@chainrule/backend-wasm';
+import { chainruleChain, chainruleCnn, chainruleMatmul, chainruleMlp } from './chainrule.js';
+import { CHAIN, CNN, MATMUL_SIZES, MLP, mlpData } from './problems.js';
 import { median, timeInterleaved, type Contender, type TimingOptions } from './stats.js';
 import { tfChain, tfMatmul, tfMlp, useTfBackend, type Disposable, type TfBackend } from './tfjs.js';
+
+/** chainrule on each of its backends: the reference js, and wasm with one and two threads. */
+export const CHAINRULE = ['chainrule-js', 'chainrule-wasm-1t', 'chainrule-wasm-2t'] as const;
 
 /** The peers chainrule is compared with. */
 export const PEERS = ['tfjs-cpu', 'tfjs-wasm'] as const;
 
 /** One of {@link PEERS}. */
 export type Peer = (typeof PEERS)[number];
+
+/** Every column of the table: chainrule's backends, then the peers. */
+export const LIBRARIES = [...CHAINRULE, ...PEERS] as const;
+
+/** One of {@link LIBRARIES}. */
+export type Library = (typeof LIBRARIES)[number];
+
+/** The chainrule column the ratios compare with the peers. */
+export const COMPARED: Library = 'chainrule-wasm-1t';
 
 /** A figure for one library in one row: the median over runs, and each run's median. */
 export interface Stat {
@@ -26,7 +40,7 @@ export interface Stat {
  * @example
  * runBenchmarks({ quick: true, cases: CASES.filter((c) => c !== 'matmul') })
  */
-export const CASES = ['matmul', 'mlp-step', 'per-op'] as const;
+export const CASES = ['matmul', 'mlp-step', 'per-op', 'cnn-step', 'cnn-epoch'] as const;
 
 /** One of {@link CASES}. */
 export type CaseName = (typeof CASES)[number];
@@ -35,18 +49,18 @@ export type CaseName = (typeof CASES)[number];
 export interface Row {
   readonly case: CaseName;
   readonly label: string;
-  readonly unit: 'GFLOP/s' | 'steps/s' | 'µs/op';
-  /** Whether a larger figure is better (throughput) or a smaller one (time per op). */
+  readonly unit: 'GFLOP/s' | 'steps/s' | 'µs/op' | 's/epoch';
+  /** Whether a larger figure is better (throughput) or a smaller one (time). */
   readonly higherIsBetter: boolean;
-  readonly chainrule: Stat;
-  readonly peers: Readonly<Record<Peer, Stat>>;
-  /** chainrule ÷ peer for each peer. */
-  readonly ratios: Readonly<Record<Peer, number>>;
+  /** Each library's figure; a library that cannot run the case has none. */
+  readonly stats: Readonly<Partial<Record<Library, Stat>>>;
+  /** {@link COMPARED} ÷ peer, for each peer that ran. */
+  readonly ratios: Readonly<Partial<Record<Peer, number>>>;
 }
 
 /** Options of {@link runBenchmarks}. */
 export interface RunOptions {
-  /** A short run: brief timings and matmul up to n = 512 only. */
+  /** A short run: brief timings, matmul up to n = 512 only, a CNN "epoch" of 640 images. */
   readonly quick: boolean;
   /** Which cases to run (default all). */
   readonly cases?: readonly CaseName[];
@@ -58,15 +72,17 @@ export interface RunOptions {
 
 const FULL: TimingOptions = { warmupMs: 500, samples: 7, minSampleMs: 300 };
 const QUICK: TimingOptions = { warmupMs: 300, samples: 3, minSampleMs: 100 };
+// An epoch is long: two warm-up epochs, then one epoch per sample.
+const EPOCH: TimingOptions = { warmupMs: 0, samples: 3, minSampleMs: 0 };
+const QUICK_EPOCH: TimingOptions = { warmupMs: 0, samples: 1, minSampleMs: 0 };
 
 type Measured = { readonly median: number; readonly samples: readonly number[] };
-type Library = 'chainrule' | Peer;
 interface RawRow {
   readonly case: CaseName;
   readonly label: string;
   readonly unit: Row['unit'];
   readonly higherIsBetter: boolean;
-  readonly values: Readonly<Record<Library, Measured>>;
+  readonly values: Readonly<Partial<Record<Library, Measured>>>;
 }
 
 /** A named contender with what to free after timing. */
@@ -88,6 +104,17 @@ const peerEntries = async <T>(make: () => Disposable<T>, body: (run: T) => void)
   }
   return entries;
 };
+
+/** chainrule's backends, made once per run: the wasm ones own their memory and workers. */
+const chainruleBackends = () => {
+  const wasm1 = createWasmBackend({ threads: 1 }), wasm2 = createWasmBackend({ threads: 2 });
+  const all: Readonly<Record<(typeof CHAINRULE)[number], Backend>> = { 'chainrule-js': jsBackend, 'chainrule-wasm-1t': wasm1, 'chainrule-wasm-2t': wasm2 };
+  return { all, close: () => wasm2.runtime.terminate() };
+};
+
+/** One entry per chainrule backend (optionally only some), keyed by its column. */
+const chainruleEntries = (backends: ReturnType<typeof chainruleBackends>['all'], make: (b: Backend) => () => void, only: readonly string[] = CHAINRULE): Entry[] =>
+  CHAINRULE.filter((k) => only.includes(k)).map((k) => ({ key: k, body: make(backends[k]) }));
 
 /** Times the entries in turns and converts seconds per iteration into the row's unit. */
 const race = async (
@@ -113,52 +140,62 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
   const timing = options.quick ? QUICK : FULL;
   const log = options.log ?? (() => undefined);
   const cases = options.cases ?? CASES;
+  const made = chainruleBackends();
+  const backends = made.all;
   const rows: RawRow[] = [];
-  const pick = (m: Record<string, Measured>, chainrule: string): Record<Library, Measured> => ({
-    chainrule: m[chainrule],
-    'tfjs-cpu': m['tfjs-cpu'],
-    'tfjs-wasm': m['tfjs-wasm'],
-  });
+  const pick = (m: Record<string, Measured>): Partial<Record<Library, Measured>> => m as Partial<Record<Library, Measured>>;
 
   if (cases.includes('matmul')) {
     const sizes = options.quick ? MATMUL_SIZES.filter((n) => n <= 512) : MATMUL_SIZES;
     for (const n of sizes) {
       const gflops = (s: number): number => (2 * n * n * n) / s / 1e9;
       log(`matmul n=${n} (GFLOP/s)`);
-      const entries = [{ key: 'chainrule', body: chainruleMatmul(n) }, ...(await peerEntries(() => tfMatmul(n), (run) => void run()))];
+      const entries = [...chainruleEntries(backends, (b) => { const run = chainruleMatmul(n, b); return () => void run(); }), ...(await peerEntries(() => tfMatmul(n), (run) => void run()))];
       const m = await race(entries, timing, gflops, log);
-      rows.push({ case: 'matmul', label: `matmul n=${n}`, unit: 'GFLOP/s', higherIsBetter: true, values: pick(m, 'chainrule') });
+      rows.push({ case: 'matmul', label: `matmul n=${n}`, unit: 'GFLOP/s', higherIsBetter: true, values: pick(m) });
     }
   }
 
   if (cases.includes('mlp-step')) {
     const data = mlpData(42);
     log(`MLP step ${MLP.inputs}-${MLP.hidden}-${MLP.classes}, batch ${MLP.batch} (steps/s)`);
-    const mlp = chainruleMlp(data);
-    const entries = [{ key: 'chainrule', body: () => void mlp.step() }, ...(await peerEntries(() => tfMlp(data), (run) => void run.step()))];
+    const entries = [...chainruleEntries(backends, (b) => { const mlp = chainruleMlp(data, b); return () => void mlp.step(); }), ...(await peerEntries(() => tfMlp(data), (run) => void run.step()))];
     const m = await race(entries, timing, (s) => 1 / s, log);
-    rows.push({
-      case: 'mlp-step',
-      label: `MLP step ${MLP.inputs}-${MLP.hidden}-${MLP.classes} b${MLP.batch}`,
-      unit: 'steps/s',
-      higherIsBetter: true,
-      values: pick(m, 'chainrule'),
-    });
+    rows.push({ case: 'mlp-step', label: `MLP step ${MLP.inputs}-${MLP.hidden}-${MLP.classes} b${MLP.batch}`, unit: 'steps/s', higherIsBetter: true, values: pick(m) });
   }
 
   if (cases.includes('per-op')) {
     log(`per-op overhead: chain of ${CHAIN.ops} ops on [${CHAIN.size}], sum, backward (µs/op)`);
-    const eager = chainruleChain('eager');
-    const jitted = chainruleChain('jit');
-    const entries = [
-      { key: 'chainrule grad(f)', body: () => void eager() },
-      { key: 'chainrule jit(grad(f))', body: () => void jitted() },
-      ...(await peerEntries(tfChain, (run) => void run())),
-    ];
-    const m = await race(entries, timing, (s) => (s * 1e6) / CHAIN.ops, log);
-    rows.push({ case: 'per-op', label: 'per-op, grad(f) eager', unit: 'µs/op', higherIsBetter: false, values: pick(m, 'chainrule grad(f)') });
-    rows.push({ case: 'per-op', label: 'per-op, jit(grad(f))', unit: 'µs/op', higherIsBetter: false, values: pick(m, 'chainrule jit(grad(f))') });
+    for (const mode of ['eager', 'jit'] as const) {
+      const entries = [
+        ...chainruleEntries(backends, (b) => { const run = chainruleChain(mode, b); return () => void run(); }),
+        ...(await peerEntries(tfChain, (run) => void run())),
+      ];
+      const m = await race(entries, timing, (s) => (s * 1e6) / CHAIN.ops, log);
+      rows.push({ case: 'per-op', label: mode === 'eager' ? 'per-op, grad(f) eager' : 'per-op, jit(grad(f))', unit: 'µs/op', higherIsBetter: false, values: pick(m) });
+    }
   }
+
+  // The CNN cases are chainrule's alone: TensorFlow.js's wasm backend has no conv2d filter
+  // gradient kernel, so it cannot train this network.
+  if (cases.includes('cnn-step')) {
+    log(`CNN training step, batch ${CNN.batch} (steps/s)`);
+    const entries = chainruleEntries(backends, (b) => { const s = chainruleCnn(b); let i = 0; return () => void s.step(i++); });
+    const m = await race(entries, timing, (s) => 1 / s, log);
+    rows.push({ case: 'cnn-step', label: `CNN step b${CNN.batch}`, unit: 'steps/s', higherIsBetter: true, values: pick(m) });
+  }
+
+  if (cases.includes('cnn-epoch')) {
+    const examples = options.quick ? 640 : CNN.epochExamples;
+    log(`CNN epoch of ${examples} images, batch ${CNN.batch} (s/epoch)`);
+    const entries = chainruleEntries(backends, (b) => {
+      const s = chainruleCnn(b, examples);
+      return () => { for (let i = 0; i < s.batches; i++) s.step(i); };
+    }, ['chainrule-wasm-1t', 'chainrule-wasm-2t']);
+    const m = await race(entries, options.quick ? QUICK_EPOCH : EPOCH, (s) => s, log);
+    rows.push({ case: 'cnn-epoch', label: `CNN epoch, ${examples} images`, unit: 's/epoch', higherIsBetter: false, values: pick(m) });
+  }
+  made.close();
   return rows;
 };
 
@@ -170,11 +207,11 @@ const combine = (runs: readonly Measured[]): Stat => {
 
 /**
  * Runs the benchmark suite `repeat` times (default once) and returns one row per case with
- * the median figure of each library and the chainrule ÷ peer ratios.
+ * the median figure of each library and the chainrule-wasm-1t ÷ peer ratios.
  *
  * @example
  * const rows = await runBenchmarks({ quick: true, log: console.error })
- * rows.find((r) => r.case === 'mlp-step')?.ratios['tfjs-wasm'] // > 1: chainrule is faster
+ * rows.find((r) => r.case === 'mlp-step')?.ratios['tfjs-wasm'] // > 1: chainrule on wasm is faster
  */
 export const runBenchmarks = async (options: RunOptions): Promise<Row[]> => {
   const repeat = options.repeat ?? 1;
@@ -185,17 +222,17 @@ export const runBenchmarks = async (options: RunOptions): Promise<Row[]> => {
     all.push(await runOnce(options));
   }
   return all[0].map((first, i): Row => {
-    const stat = (lib: Library): Stat => combine(all.map((rows) => rows[i].values[lib]));
-    const chainrule = stat('chainrule');
-    const peers = { 'tfjs-cpu': stat('tfjs-cpu'), 'tfjs-wasm': stat('tfjs-wasm') };
-    return {
-      case: first.case,
-      label: first.label,
-      unit: first.unit,
-      higherIsBetter: first.higherIsBetter,
-      chainrule,
-      peers,
-      ratios: { 'tfjs-cpu': chainrule.median / peers['tfjs-cpu'].median, 'tfjs-wasm': chainrule.median / peers['tfjs-wasm'].median },
-    };
+    const stats: Partial<Record<Library, Stat>> = {};
+    for (const lib of LIBRARIES) {
+      const runs = all.map((rows) => rows[i].values[lib]);
+      if (runs.every((r): r is Measured => r !== undefined)) stats[lib] = combine(runs);
+    }
+    const ratios: Partial<Record<Peer, number>> = {};
+    const ours = stats[COMPARED];
+    for (const p of PEERS) {
+      const theirs = stats[p];
+      if (ours !== undefined && theirs !== undefined) ratios[p] = ours.median / theirs.median;
+    }
+    return { case: first.case, label: first.label, unit: first.unit, higherIsBetter: first.higherIsBetter, stats, ratios };
   });
 };
