@@ -39,6 +39,30 @@ function addInto<T>(dst: usize, src: usize, len: i32): void {
   }
 }
 
+// dst[0..bytes) = src[0..bytes): a plain loop for short runs, where memory.copy's call costs more than the copy.
+@inline
+function copyBytes(dst: usize, src: usize, bytes: usize): void {
+  if (bytes > 64) {
+    memory.copy(dst, src, bytes);
+    return;
+  }
+  let i: usize = 0;
+  for (; i + 8 <= bytes; i += 8) store<u64>(dst + i, load<u64>(src + i));
+  for (; i < bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
+}
+
+// dst[0..bytes) = 0, likewise.
+@inline
+function zeroBytes(dst: usize, bytes: usize): void {
+  if (bytes > 64) {
+    memory.fill(dst, 0, bytes);
+    return;
+  }
+  let i: usize = 0;
+  for (; i + 8 <= bytes; i += 8) store<u64>(dst + i, 0);
+  for (; i < bytes; i += 4) store<u32>(dst + i, 0);
+}
+
 // Gathers (im2col) or scatter-adds (col2im) the patches of im2col rows r0..r0+count.
 @inline
 function transfer<T>(img: usize, g: Geometry, r0: i32, count: i32, col: usize, scatter: bool): void {
@@ -56,24 +80,24 @@ function transfer<T>(img: usize, g: Geometry, r0: i32, count: i32, col: usize, s
     for (let ky = 0; ky < kh; ky++) {
       const iy = iy0 + ky * dh;
       if (iy < 0 || iy >= h) {
-        if (!scatter) memory.fill(d, 0, <usize>run * S);
+        if (!scatter) zeroBytes(d, <usize>run * S);
       } else {
         const rowBase = (n * h + iy) * w;
         if (contiguous) {
           const src = img + <usize>((rowBase + ix0) * c) * S;
           if (scatter) addInto<T>(src, d, run);
-          else memory.copy(d, src, <usize>run * S);
+          else copyBytes(d, src, <usize>run * S);
         } else {
           for (let kx = 0; kx < kw; kx++) {
             const ix = ix0 + kx * dw;
             const dst = d + <usize>(kx * c) * S;
             if (ix < 0 || ix >= w) {
-              if (!scatter) memory.fill(dst, 0, <usize>c * S);
+              if (!scatter) zeroBytes(dst, <usize>c * S);
               continue;
             }
             const src = img + <usize>((rowBase + ix) * c) * S;
             if (scatter) addInto<T>(src, dst, c);
-            else memory.copy(dst, src, <usize>c * S);
+            else copyBytes(dst, src, <usize>c * S);
           }
         }
       }

@@ -37,9 +37,50 @@ function maxPool<T>(x: usize, out: usize, argmax: usize, n: i32, h: i32, w: i32,
   }
 }
 
+// maxPool<f32> four channels at a time (c a multiple of 4): the same choice per lane, made
+// with compare masks and bitselect instead of branches.
+function maxPoolF32x4(x: usize, out: usize, argmax: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, rows: usize, cols: usize): void {
+  const lanes = i32x4(0, 1, 2, 3);
+  let o = 0;
+  for (let img = 0; img < n; img++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = load<i32>(rows + (<usize>(2 * oy) << 2)), y1 = load<i32>(rows + (<usize>(2 * oy + 1) << 2));
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = load<i32>(cols + (<usize>(2 * ox) << 2)), x1 = load<i32>(cols + (<usize>(2 * ox + 1) << 2));
+        for (let ch = 0; ch < c; ch += 4) {
+          let best = f32x4.splat(-Infinity);
+          let arg = i32x4.splat(-1);
+          let first = true;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const s = ((img * h + iy) * w + ix) * c + ch;
+              const v = v128.load(x + (<usize>s << 2));
+              const idx = i32x4.add(i32x4.splat(s), lanes);
+              if (first) {
+                best = v;
+                arg = idx;
+                first = false;
+              } else {
+                // Anything larger, or the first NaN (then kept): the reference's rule.
+                const take = v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+                best = v128.bitselect(v, best, take);
+                arg = v128.bitselect(idx, arg, take);
+              }
+            }
+          }
+          v128.store(out + (<usize>(o + ch) << 2), best);
+          v128.store(argmax + (<usize>(o + ch) << 2), arg);
+        }
+        o += c;
+      }
+    }
+  }
+}
+
 /** float32 max pooling: out and argmax (int32) per output element. */
 export function maxPoolF32(x: usize, out: usize, argmax: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, rows: usize, cols: usize): void {
-  maxPool<f32>(x, out, argmax, n, h, w, c, oh, ow, rows, cols);
+  if ((c & 3) == 0) maxPoolF32x4(x, out, argmax, n, h, w, c, oh, ow, rows, cols);
+  else maxPool<f32>(x, out, argmax, n, h, w, c, oh, ow, rows, cols);
 }
 /** float64 max pooling; as {@link maxPoolF32}. */
 export function maxPoolF64(x: usize, out: usize, argmax: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, rows: usize, cols: usize): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGather, maxPool2dGrad, type Padding } from '@chainrule/ops';
-import { tensor, type DType } from '@chainrule/core';
+import { tensor, withBackend, type DType } from '@chainrule/core';
 import { createWasmBackend } from './backend.js';
 import { poolGeometry } from './pool.js';
 import { randomTensor, worstError } from '../test/helpers.js';
@@ -9,7 +9,7 @@ import { randomTensor, worstError } from '../test/helpers.js';
 const wasm = createWasmBackend();
 
 const poolCase = fc.record({
-  n: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), c: fc.constantFrom(1, 2, 3, 5),
+  n: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), c: fc.constantFrom(1, 2, 3, 4, 5, 8), // multiples of 4 take the SIMD path in float32
   wh: fc.integer({ min: 1, max: 3 }), ww: fc.integer({ min: 1, max: 3 }), sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }),
   padding: fc.constantFrom<Padding>('same', 'valid'),
   dtype: fc.constantFrom<DType>('float32', 'float64'),
@@ -36,5 +36,14 @@ describe('wasm pooling kernels', () => {
     const dy = tensor([10, 20], { shape: [1, 1, 2, 1] });
     expect(worstError(wasm, () => maxPool2dGrad(x, dy, { windowShape: 2 }))).toBe(0);
     expect([...maxPool2d(x, { windowShape: 2 }).data]).toEqual([3, NaN]);
+    // Four channels (the SIMD path): ties, a NaN first, a NaN after a number, -Infinity only.
+    const v = tensor([
+      1, NaN, 2, -Infinity, 1, 5, NaN, -Infinity,
+      0, 7, 2, -Infinity, 1, NaN, 9, -Infinity,
+    ], { shape: [1, 2, 2, 4] });
+    const g = tensor([1, 2, 3, 4], { shape: [1, 1, 1, 4] });
+    expect([...withBackend(wasm, () => maxPool2d(v, { windowShape: 2 })).data]).toEqual([1, NaN, NaN, -Infinity]);
+    expect(worstError(wasm, () => maxPool2d(v, { windowShape: 2 }))).toBe(0);
+    expect(worstError(wasm, () => maxPool2dGrad(v, g, { windowShape: 2 }))).toBe(0);
   });
 });
