@@ -116,30 +116,59 @@ export class WasmRuntime {
     this.pool?.terminate();
   }
 
-  /** Grows the memory so that bytes [0, end) exist. */
+  /** Grows the memory so that bytes [0, end) exist. Only this runtime grows its memory, so its size is tracked here. */
   ensure(end: number): void {
+    if (end <= this.size) return;
     const have = this.memory.buffer.byteLength;
     if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    this.size = this.memory.buffer.byteLength;
+    this.views();
   }
 
-  /** A view of `length` elements of `out`'s type at byte address `ptr` (valid until the memory grows). */
+  // Views over the whole memory, made again only when it grows (ensure): making a typed
+  // array per copy measured as much as the copy itself for small tensors.
+  private size = 0;
+  private buffer: ArrayBufferLike | undefined;
+  private f32 = new Float32Array(0);
+  private f64 = new Float64Array(0);
+  private i32 = new Int32Array(0);
+
+  private views(): void {
+    const b = this.memory.buffer;
+    if (b === this.buffer) return;
+    this.size = b.byteLength;
+    this.buffer = b;
+    this.f32 = new Float32Array(b);
+    this.f64 = new Float64Array(b);
+    this.i32 = new Int32Array(b);
+  }
+
+  /** A view of `length` elements of `like`'s type at byte address `ptr` (valid until the memory grows). */
   view(like: FloatArray, ptr: number, length: number): FloatArray {
-    return like instanceof Float64Array ? new Float64Array(this.memory.buffer, ptr, length) : new Float32Array(this.memory.buffer, ptr, length);
+    return like instanceof Float64Array ? this.f64.subarray(ptr >>> 3, (ptr >>> 3) + length) : this.f32.subarray(ptr >>> 2, (ptr >>> 2) + length);
   }
 
-  /** Copies `data` into memory at `ptr`. */
+  /** Copies `data` into memory at `ptr` (aligned to its element size). */
   put(data: FloatArray, ptr: number): void {
-    this.view(data, ptr, data.length).set(data);
+    if (data instanceof Float64Array) this.f64.set(data, ptr >>> 3);
+    else this.f32.set(data, ptr >>> 2);
   }
 
   /** Copies an int32 table into memory at `ptr`. */
   putInt32(data: Int32Array, ptr: number): void {
-    new Int32Array(this.memory.buffer, ptr, data.length).set(data);
+    this.i32.set(data, ptr >>> 2);
   }
 
   /** Copies `out.length` elements at `ptr` into `out`. */
   get(out: FloatArray, ptr: number): void {
-    out.set(this.view(out, ptr, out.length));
+    const n = out.length;
+    const src = out instanceof Float64Array ? this.f64 : this.f32;
+    const at = out instanceof Float64Array ? ptr >>> 3 : ptr >>> 2;
+    if (n <= 16) {
+      for (let i = 0; i < n; i++) out[i] = src[at + i];
+      return;
+    }
+    out.set(src.subarray(at, at + n));
   }
 }
 
