@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { jsBackend, type Backend } from '@chainrule/core';
 import { createWasmBackend } from '@chainrule/backend-wasm';
 import { chainruleChain, chainruleCnn, chainruleMatmul, chainruleMlp } from './chainrule.js';
+import { jaxMatmul, jaxMlp, loadJax } from './jaxjs.js';
 import { CHAIN, MLP, chainData, mlpData, squareMatrix } from './problems.js';
 import { tfChain, tfMatmul, tfMlp, useTfBackend, type TfBackend } from './tfjs.js';
 
@@ -88,6 +89,20 @@ describe('per-op chain', () => {
 describe('MLP step', () => {
   const reference = referenceMlpLoss();
 
+  it.each(['eager', 'jit'] as const)('jax-js %s starts from the reference loss and agrees with chainrule after an update', async (mode) => {
+    const theirs = jaxMlp(await loadJax(), mlpData(42), mode);
+    const ours = chainruleMlp(mlpData(42), jsBackend);
+    try {
+      const t0 = theirs.step(), l0 = ours.step();
+      expect(Math.abs(t0 - reference)).toBeLessThan(1e-4 * reference);
+      expect(Math.abs(l0 - reference)).toBeLessThan(1e-4 * reference);
+      const t1 = theirs.step(), l1 = ours.step();
+      expect(Math.abs(l1 - t1)).toBeLessThan(1e-4 * t1);
+    } finally {
+      theirs.dispose();
+    }
+  });
+
   it.each(BACKENDS.flatMap(([name, b]) => (['cpu', 'wasm'] as const).map((tf) => [name, tf, b] as const)))('chainrule on %s and tfjs-%s agree on the loss and the update', async (_name, backend: TfBackend, ours0) => {
     const data = mlpData(42);
     const ours = chainruleMlp(data, ours0);
@@ -132,6 +147,15 @@ describe('matmul case', () => {
 
   it.each(BACKENDS)('the chainrule body on %s multiplies the seeded matrices (checked against plain loops)', (_name, backend) => {
     checkProduct(chainruleMatmul(n, backend)());
+  });
+
+  it('the jax-js body multiplies the same matrices', async () => {
+    const { run, dispose } = jaxMatmul(await loadJax(), n);
+    try {
+      checkProduct(run());
+    } finally {
+      dispose();
+    }
   });
 
   it.each(['cpu', 'wasm'] as const)('the tfjs-%s body multiplies the same matrices', async (backend: TfBackend) => {

@@ -7,7 +7,7 @@ const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixe
 
 const pad = (s: string, w: number, right = false): string => (right ? s.padStart(w) : s.padEnd(w));
 
-const short = (lib: string): string => lib.replace('chainrule-', '').replace('tfjs-', 'tf-');
+const short = (lib: string): string => lib.replace('chainrule-', '').replace('tfjs-', 'tf-').replace('jax-js', 'jax');
 
 /**
  * The result table as text: one row per case, each library's median ('–' where it cannot run
@@ -57,9 +57,11 @@ export const formatVerdict = (rows: readonly Row[]): string[] => {
   judge('matmul n=512, wasm 2 threads vs tfjs-wasm', ratioOf(m512, 'chainrule-wasm-2t', 'tfjs-wasm'), '≥ 1.8×', (v) => v >= 1.8);
   const mlp = rows.find((r) => r.case === 'mlp-step');
   judge('MLP step, wasm 1 thread vs tfjs-wasm', ratioOf(mlp, 'chainrule-wasm-1t', 'tfjs-wasm'), '> 1×', (v) => v > 1);
+  judge('MLP step, wasm 1 thread vs jax-js jit', ratioOf(mlp, 'chainrule-wasm-1t', 'jax-js-jit'), '≥ 1.0×', (v) => v >= 1);
   for (const row of rows.filter((r) => r.case === 'per-op')) {
     const v = row.stats[COMPARED]?.median;
     const peers = PEERS.map((p) => row.stats[p]?.median).filter((x): x is number => x !== undefined);
+    if (peers.length === 0) continue;
     judge(`${row.label}, wasm 1 thread`, v, `under 20 µs and the best peer's ${fmt(Math.min(...peers))} µs`, (x) => x < 20 && x < Math.min(...peers), 1, ' µs/op');
   }
   const epoch = rows.find((r) => r.case === 'cnn-epoch');

@@ -6,12 +6,16 @@ import { chainruleChain, chainruleCnn, chainruleMatmul, chainruleMlp } from './c
 import { CHAIN, CNN, MATMUL_SIZES, MLP, mlpData } from './problems.js';
 import { median, timeInterleaved, type Contender, type TimingOptions } from './stats.js';
 import { tfChain, tfMatmul, tfMlp, useTfBackend, type Disposable, type TfBackend } from './tfjs.js';
+import { jaxMatmul, jaxMlp, loadJax } from './jaxjs.js';
 
 /** chainrule on each of its backends: the reference js, and wasm with one and two threads. */
 export const CHAINRULE = ['chainrule-js', 'chainrule-wasm-1t', 'chainrule-wasm-2t'] as const;
 
-/** The peers chainrule is compared with. */
-export const PEERS = ['tfjs-cpu', 'tfjs-wasm'] as const;
+/** TensorFlow.js on its two backends. */
+export const TF_PEERS = ['tfjs-cpu', 'tfjs-wasm'] as const;
+
+/** The peers chainrule is compared with: TensorFlow.js, and jax-js on its wasm device eager and under jit. */
+export const PEERS = [...TF_PEERS, 'jax-js', 'jax-js-jit'] as const;
 
 /** One of {@link PEERS}. */
 export type Peer = (typeof PEERS)[number];
@@ -91,12 +95,12 @@ interface Entry extends Contender {
   readonly dispose?: () => void;
 }
 
-const backendOf = (peer: Peer): TfBackend => (peer === 'tfjs-cpu' ? 'cpu' : 'wasm');
+const backendOf = (peer: (typeof TF_PEERS)[number]): TfBackend => (peer === 'tfjs-cpu' ? 'cpu' : 'wasm');
 
 /** Sets up one case per peer, each under its own backend, entered again before each turn. */
 const peerEntries = async <T>(make: () => Disposable<T>, body: (run: T) => void): Promise<Entry[]> => {
   const entries: Entry[] = [];
-  for (const peer of PEERS) {
+  for (const peer of TF_PEERS) {
     const backend = backendOf(peer);
     await useTfBackend(backend);
     const d = make();
@@ -140,6 +144,7 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
   const timing = options.quick ? QUICK : FULL;
   const log = options.log ?? (() => undefined);
   const cases = options.cases ?? CASES;
+  const jax = await loadJax();
   const made = chainruleBackends();
   const backends = made.all;
   const rows: RawRow[] = [];
@@ -150,7 +155,12 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
     for (const n of sizes) {
       const gflops = (s: number): number => (2 * n * n * n) / s / 1e9;
       log(`matmul n=${n} (GFLOP/s)`);
-      const entries = [...chainruleEntries(backends, (b) => { const run = chainruleMatmul(n, b); return () => void run(); }), ...(await peerEntries(() => tfMatmul(n), (run) => void run()))];
+      const jm = jaxMatmul(jax, n);
+      const entries = [
+        ...chainruleEntries(backends, (b) => { const run = chainruleMatmul(n, b); return () => void run(); }),
+        ...(await peerEntries(() => tfMatmul(n), (run) => void run())),
+        { key: 'jax-js', body: () => void jm.run(), dispose: jm.dispose },
+      ];
       const m = await race(entries, timing, gflops, log);
       rows.push({ case: 'matmul', label: `matmul n=${n}`, unit: 'GFLOP/s', higherIsBetter: true, values: pick(m) });
     }
@@ -159,7 +169,13 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
   if (cases.includes('mlp-step')) {
     const data = mlpData(42);
     log(`MLP step ${MLP.inputs}-${MLP.hidden}-${MLP.classes}, batch ${MLP.batch} (steps/s)`);
-    const entries = [...chainruleEntries(backends, (b) => { const mlp = chainruleMlp(data, b); return () => void mlp.step(); }), ...(await peerEntries(() => tfMlp(data), (run) => void run.step()))];
+    const eager = jaxMlp(jax, data, 'eager'), jitted = jaxMlp(jax, data, 'jit');
+    const entries = [
+      ...chainruleEntries(backends, (b) => { const mlp = chainruleMlp(data, b); return () => void mlp.step(); }),
+      ...(await peerEntries(() => tfMlp(data), (run) => void run.step())),
+      { key: 'jax-js', body: () => void eager.step(), dispose: eager.dispose },
+      { key: 'jax-js-jit', body: () => void jitted.step(), dispose: jitted.dispose },
+    ];
     const m = await race(entries, timing, (s) => 1 / s, log);
     rows.push({ case: 'mlp-step', label: `MLP step ${MLP.inputs}-${MLP.hidden}-${MLP.classes} b${MLP.batch}`, unit: 'steps/s', higherIsBetter: true, values: pick(m) });
   }
