@@ -1,7 +1,8 @@
-// The umbrella re-exports every runtime export of the six packages, and resolves each name clash as its header says.
+// The umbrella re-exports every runtime export of the seven packages, and resolves each name clash as its header says.
 
 import { describe, it, expect } from 'vitest';
 import * as core from '@chainrule/core';
+import * as backendWasm from '@chainrule/backend-wasm';
 import * as ops from '@chainrule/ops';
 import * as nn from '@chainrule/nn';
 import * as optim from '@chainrule/optim';
@@ -11,7 +12,7 @@ import * as trainNode from '@chainrule/train/node';
 import * as chainrule from './index.js';
 import * as chainruleNode from './node.js';
 
-const packages = { core, ops, nn, optim, train, gradcheck } as Record<string, Record<string, unknown>>;
+const packages = { core, 'backend-wasm': backendWasm, ops, nn, optim, train, gradcheck } as Record<string, Record<string, unknown>>;
 // Exports that lost their name to another package's, and where they live instead.
 const renamed: Record<string, Record<string, string>> = {
   ops: { split: 'splitTensor' },

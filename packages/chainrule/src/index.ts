@@ -1,4 +1,4 @@
-// Public API of chainrule, the umbrella package: everything of core, ops, nn, optim, train and gradcheck from one import.
+// Public API of chainrule, the umbrella package: everything of core, backend-wasm, ops, nn, optim, train and gradcheck from one import.
 //
 // Where two packages export the same name, one keeps it and the other is renamed here:
 //   split     core's PRNG key split           (ops' tensor split: splitTensor)
@@ -7,10 +7,11 @@
 //   flatten   core's pytree flatten           (nn's flatten layer: layers.flatten)
 //   conv2d, maxPool2d, avgPool2d, dropout  the ops  (nn's layers of those names: layers.conv2d, …, layers.dropout)
 //   TensorOptions  core's tensor() options    (gradcheck's arb.tensor options: ArbTensorOptions)
-// Every other export of the six packages is re-exported under its own name; ops already
+// Every other export of the seven packages is re-exported under its own name; ops already
 // re-exports core's ops (add, mul, matmul, …), which are the same objects.
 
 export * from '@chainrule/core';
+export * from '@chainrule/backend-wasm';
 export * from '@chainrule/ops';
 export * from '@chainrule/nn';
 export * from '@chainrule/optim';
