@@ -27,8 +27,17 @@ describe('choosing the backend', () => {
     }
   });
 
-  it('loadBestBackend resolves to the shared wasm backend, or js when asked', async () => {
-    expect(await loadBestBackend()).toBe(wasmBackend());
+  it('loadBestBackend resolves to the shared wasm backend, or js when CHAINRULE_BACKEND says so', async () => {
+    const saved = process.env.CHAINRULE_BACKEND;
+    try {
+      delete process.env.CHAINRULE_BACKEND;
+      expect(await loadBestBackend()).toBe(wasmBackend());
+      process.env.CHAINRULE_BACKEND = 'js';
+      expect(await loadBestBackend()).toBe(jsBackend);
+    } finally {
+      if (saved === undefined) delete process.env.CHAINRULE_BACKEND;
+      else process.env.CHAINRULE_BACKEND = saved;
+    }
   });
 
   it('describes a backend with its threads', () => {
