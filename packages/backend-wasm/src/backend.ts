@@ -177,7 +177,12 @@ export const loadBestBackend = async (options: WasmBackendOptions = {}): Promise
   return chooseBackend(wasm === undefined ? [jsBackend] : [wasm, jsBackend], env);
 };
 
-/** The names a process can choose from, best first. */
+/**
+ * The names a process can choose from, best first.
+ *
+ * @example
+ * knownBackendNames() // ['wasm', 'js'] where wasm loads
+ */
 export const knownBackendNames = (): readonly string[] => (wasmBackend() === undefined ? ['js'] : ['wasm', 'js']);
 
 const envBackend = (): string | undefined =>
