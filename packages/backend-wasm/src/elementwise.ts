@@ -103,10 +103,25 @@ export const rowLayout = (sa: Shape, sb: Shape, so: Shape): RowLayout => {
   let w = 1;
   for (let d = split; d < r; d++) w *= so[d];
   const outer = so.slice(0, split);
-  const ia = broadcastIndex(pa.slice(0, split), outer), ib = broadcastIndex(pb.slice(0, split), outer);
   const aw = aFull === false ? 1 : w, bw = bFull === false ? 1 : w;
-  for (let i = 0; i < ia.length; i++) { ia[i] *= aw; ib[i] *= bw; }
+  const ia = rowStarts(pa.slice(0, split), outer, aw), ib = rowStarts(pb.slice(0, split), outer, bw);
   return { rows: ia.length, w, aRows: ia, aStep: aFull === false ? 0 : 1, bRows: ib, bStep: bFull === false ? 0 : 1 };
+};
+
+// Where each output row starts in an operand of outer shape `inner` (broadcast to `outer`),
+// in elements: r·rowLength when the operand has every outer dim (the common bias-add shape),
+// 0 when it has none, else the general broadcast index.
+const rowStarts = (inner: Shape, outer: Shape, rowLength: number): Int32Array => {
+  const rows = sizeOf(outer);
+  if (shapesEqual(inner, outer)) {
+    const r = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) r[i] = i * rowLength;
+    return r;
+  }
+  if (sizeOf(inner) === 1) return new Int32Array(rows);
+  const r = broadcastIndex(inner, outer);
+  for (let i = 0; i < rows; i++) r[i] *= rowLength;
+  return r;
 };
 
 const binaryKernel = (rt: WasmRuntime, code: number): Kernel => {
