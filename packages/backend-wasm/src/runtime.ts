@@ -88,11 +88,6 @@ export class WasmRuntime {
     this.pool = threads > 1 ? new ThreadPool(module, memory, names, slots, threads, startTimeoutMs) : undefined;
   }
 
-  /** The matmul scratch of the calling thread (thread 0). */
-  get matmulScratch(): number {
-    return this.scratch[0];
-  }
-
   /**
    * Runs kernel calls at once, jobs[t] on thread t (jobs.length ≤ threads), and returns when
    * all are done; with one thread, one after the other here.
