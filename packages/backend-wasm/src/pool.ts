@@ -52,36 +52,22 @@ const maxPoolInto = (rt: WasmRuntime, x: FloatArray, g: Geometry, f: Frame) => {
   } };
 };
 
-/**
- * The window maxima's positions of the last max pooling of each input, so its gradient need
- * not find them again: keyed by the input's data (tensors are immutable, so the same array
- * means the same values) and checked against the shape and attrs; a WeakMap, so nothing
- * outlives its tensor.
- */
-type ArgmaxCache = WeakMap<FloatArray, { readonly key: string; readonly argmax: Int32Array }>;
-
-const poolKey = (shape: Shape, attrs: PoolAttrs): string => JSON.stringify([shape, attrs.windowShape ?? attrs.ksize, attrs.strides, attrs.padding]);
-
-const maxPoolKernel = (rt: WasmRuntime, cache: ArgmaxCache): Kernel<PoolAttrs> => ([x], out, attrs, avals) => {
+const maxPoolKernel = (rt: WasmRuntime): Kernel<PoolAttrs> => ([x], out, attrs, avals) => {
   const f = new Frame(rt);
   const p = maxPoolInto(rt, x, poolGeometry(avals.inputs[0].shape, attrs), f);
   f.commit();
   p.run();
   rt.get(out, p.pooled);
-  const argmax = new Int32Array(p.m);
-  rt.getInt32(argmax, p.argmax);
-  cache.set(x, { key: poolKey(avals.inputs[0].shape, attrs), argmax });
 };
 
-const maxPoolGradKernel = (rt: WasmRuntime, cache: ArgmaxCache): Kernel<PoolAttrs> => ([x, dy], out, attrs, avals) => {
+// The window maxima are found again here: a compiled plan reuses buffers, so an input's array
+// is no proof that its values are those the forward saw.
+const maxPoolGradKernel = (rt: WasmRuntime): Kernel<PoolAttrs> => ([x, dy], out, attrs, avals) => {
   const f = new Frame(rt);
-  const known = cache.get(x);
-  const reuse = known !== undefined && known.key === poolKey(avals.inputs[0].shape, attrs);
   const p = maxPoolInto(rt, x, poolGeometry(avals.inputs[0].shape, attrs), f);
   const pdy = f.take(dy.byteLength), pdx = f.take(out.byteLength);
   f.commit();
-  if (reuse) rt.putInt32(known.argmax, p.argmax);
-  else p.run();
+  p.run();
   rt.put(dy, pdy);
   (out instanceof Float64Array ? rt.exports.poolScatterF64 : rt.exports.poolScatterF32)(pdy, p.argmax, p.m, pdx, out.length);
   rt.get(out, pdx);
@@ -114,13 +100,10 @@ const avgPoolKernel = (rt: WasmRuntime, grad: boolean): Kernel<PoolAttrs> => ([s
  * @example
  * poolKernels(instantiate())['ops.maxPool2d']
  */
-export const poolKernels = (rt: WasmRuntime): Record<string, Kernel> => {
-  const cache: ArgmaxCache = new WeakMap();
-  return {
-  'ops.maxPool2d': maxPoolKernel(rt, cache),
-  'ops.maxPool2dGrad': maxPoolGradKernel(rt, cache),
+export const poolKernels = (rt: WasmRuntime): Record<string, Kernel> => ({
+  'ops.maxPool2d': maxPoolKernel(rt),
+  'ops.maxPool2dGrad': maxPoolGradKernel(rt),
   'ops.maxPool2dGather': maxPoolGatherKernel(rt),
   'ops.avgPool2d': avgPoolKernel(rt, false),
   'ops.avgPool2dGrad': avgPoolKernel(rt, true),
-  };
-};
+});

@@ -154,11 +154,6 @@ export class WasmRuntime {
     this.i32.set(data, ptr >>> 2);
   }
 
-  /** Copies `out.length` int32 at `ptr` into `out`. */
-  getInt32(out: Int32Array, ptr: number): void {
-    out.set(this.i32.subarray(ptr >>> 2, (ptr >>> 2) + out.length));
-  }
-
   /** Copies `out.length` elements at `ptr` into `out`. */
   get(out: FloatArray, ptr: number): void {
     const n = out.length;
