@@ -1,7 +1,7 @@
 // Kernels for reductions over any axes, softmax / log-softmax along one axis, and softmax cross-entropy.
 
 import { normalizeAxes, stridesOf, sizeOf, type FloatArray, type Kernel, type ReduceAttrs, type Shape } from '@chainrule/core';
-import { contiguousBlocks, stridedOffsets } from '@chainrule/core/kernels';
+import { contiguousBlocks, crossEntropyRows, stridedOffsets } from '@chainrule/core/kernels';
 import { Frame, type WasmRuntime } from './runtime.js';
 
 // Op codes of assembly/reduce.ts.
@@ -55,27 +55,14 @@ const softmaxKernel = (rt: WasmRuntime, log: boolean): Kernel<{ readonly axis?: 
   softmaxInto(rt, x, out, axisBlocks(avals.inputs[0].shape, attrs.axis), log);
 };
 
-// Per-example −Σ p·log softmax(z) (labels one-hot or dense, the logits' shape) or
-// −log softmax(z)[label] (class indices): log-softmax in wasm, the short per-row sums here.
+// Per-example cross-entropy: log-softmax in wasm, then core's per-row sums (the reference's,
+// which also refuses out-of-range class labels).
 const crossEntropyKernel = (rt: WasmRuntime): Kernel => ([z, p], out, _attrs, avals) => {
   const zs = avals.inputs[0].shape;
   const c = zs[zs.length - 1];
   const ls = z instanceof Float64Array ? new Float64Array(z.length) : new Float32Array(z.length);
   softmaxInto(rt, z, ls, { outer: out.length, len: c, inner: 1 }, true);
-  const dense = avals.inputs[1].shape.length === zs.length;
-  for (let r = 0; r < out.length; r++) {
-    if (dense) {
-      let s = 0;
-      for (let k = 0; k < c; k++) {
-        const w = p[r * c + k];
-        if (w !== 0) s -= w * ls[r * c + k];
-      }
-      out[r] = s;
-    } else {
-      const k = p[r];
-      out[r] = Number.isInteger(k) && k >= 0 && k < c ? -ls[r * c + k] : NaN;
-    }
-  }
+  crossEntropyRows(ls, p, avals.inputs[1].shape.length === zs.length, c, out);
 };
 
 /**
