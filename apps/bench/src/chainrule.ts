@@ -2,7 +2,7 @@
 
 import {
   add, grad, jit, key, matmul, mul, sigmoid, softmaxCrossEntropy, sub, sum, tensor, treeMap, valueAndGrad, withBackend,
-  type Backend, type Tensor,
+  type Backend, type Executor, type Tensor,
 } from '@chainrule/core';
 import { cnn, type Params } from '@chainrule/nn';
 import { CHAIN, CNN, MLP, chainData, cnnData, squareMatrix, type MlpData } from './problems.js';
@@ -50,7 +50,7 @@ export interface MlpStepper {
  * @example
  * const mlp = chainruleMlp(mlpData(42), jsBackend); mlp.step() // the loss, about 2.3
  */
-export const chainruleMlp = (data: MlpData, backend: Backend): MlpStepper => {
+export const chainruleMlp = (data: MlpData, backend: Backend, executor?: Executor): MlpStepper => {
   const { inputs, hidden, classes, batch, learningRate } = MLP;
   let params: MlpParams = {
     w1: tensor(data.w1, { shape: [inputs, hidden] }),
@@ -63,7 +63,7 @@ export const chainruleMlp = (data: MlpData, backend: Backend): MlpStepper => {
   const sgdStep = jit((p: MlpParams, xb: Tensor, yb: Tensor): [Tensor, MlpParams] => {
     const [loss, g] = valueAndGrad(mlpLoss)(p, xb, yb);
     return [loss, treeMap((w, dw) => sub(w, mul(dw, learningRate)), p, g)];
-  }, { backend });
+  }, { backend, ...(executor === undefined ? {} : { executor }) });
   return {
     step: () => {
       const [loss, next] = sgdStep(params, x, y);
@@ -91,7 +91,7 @@ export type ChainMode = 'eager' | 'jit';
  * @example
  * const run = chainruleChain('jit', jsBackend); run() // Float32Array of 4 gradients
  */
-export const chainruleChain = (mode: ChainMode, backend: Backend): (() => Float32Array) => {
+export const chainruleChain = (mode: ChainMode, backend: Backend, executor?: Executor): (() => Float32Array) => {
   const d = chainData();
   const x = tensor(d.x);
   const w = tensor(d.w);
@@ -105,7 +105,7 @@ export const chainruleChain = (mode: ChainMode, backend: Backend): (() => Float3
     return sum(h);
   };
   if (mode === 'jit') {
-    const df = jit(grad(f), { backend });
+    const df = jit(grad(f), { backend, ...(executor === undefined ? {} : { executor }) });
     return () => (df(x) as Tensor).data as Float32Array;
   }
   const df = grad(f);
@@ -129,7 +129,7 @@ export interface CnnStepper {
  * @example
  * const s = chainruleCnn(jsBackend); s.step(0) // about 2.3
  */
-export const chainruleCnn = (backend: Backend, examples: number = CNN.batch): CnnStepper => {
+export const chainruleCnn = (backend: Backend, examples: number = CNN.batch, executor?: Executor): CnnStepper => {
   const { batch, learningRate } = CNN;
   const model = cnn({ filters: CNN.filters });
   const data = cnnData(7, examples);
@@ -140,7 +140,7 @@ export const chainruleCnn = (backend: Backend, examples: number = CNN.batch): Cn
   const step = jit((p: Params, xb: Tensor, yb: Tensor): [Tensor, Params] => {
     const [l, g] = valueAndGrad(loss)(p, xb, yb);
     return [l, treeMap((w, dw) => sub(w, mul(dw, learningRate)), p, g)];
-  }, { backend });
+  }, { backend, ...(executor === undefined ? {} : { executor }) });
   let params = model.init(key(CNN.seed));
   return {
     batches,

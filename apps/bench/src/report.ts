@@ -58,6 +58,14 @@ export const formatVerdict = (rows: readonly Row[]): string[] => {
   const mlp = rows.find((r) => r.case === 'mlp-step');
   judge('MLP step, wasm 1 thread vs tfjs-wasm', ratioOf(mlp, 'chainrule-wasm-1t', 'tfjs-wasm'), '> 1×', (v) => v > 1);
   judge('MLP step, wasm 1 thread vs jax-js jit', ratioOf(mlp, 'chainrule-wasm-1t', 'jax-js-jit'), '≥ 1.0×', (v) => v >= 1);
+  const bestCompiled = (row: Row | undefined): number | undefined => {
+    const vs = (['chainrule-js-compiled', 'chainrule-wasm-1t-compiled'] as const).map((l) => row?.stats[l]?.median).filter((x): x is number => x !== undefined);
+    return vs.length === 0 ? undefined : row?.higherIsBetter ? Math.max(...vs) : Math.min(...vs);
+  };
+  const jaxJit = mlp?.stats['jax-js-jit']?.median;
+  const compiledMlp = bestCompiled(mlp);
+  judge('MLP step, compiled (best backend) vs jax-js jit', compiledMlp !== undefined && jaxJit !== undefined ? compiledMlp / jaxJit : undefined, '≥ 2×', (v) => v >= 2);
+  judge('per-op, jit(grad(f)) compiled (best backend)', bestCompiled(rows.find((r) => r.label === 'per-op, jit(grad(f))')), '≤ 0.3 µs', (v) => v <= 0.3, 2, ' µs/op');
   for (const row of rows.filter((r) => r.case === 'per-op')) {
     const v = row.stats[COMPARED]?.median;
     const peers = PEERS.map((p) => row.stats[p]?.median).filter((x): x is number => x !== undefined);
@@ -65,7 +73,7 @@ export const formatVerdict = (rows: readonly Row[]): string[] => {
     judge(`${row.label}, wasm 1 thread`, v, `under 20 µs and the best peer's ${fmt(Math.min(...peers))} µs`, (x) => x < 20 && x < Math.min(...peers), 1, ' µs/op');
   }
   const epoch = rows.find((r) => r.case === 'cnn-epoch');
-  const best = Math.min(...(['chainrule-wasm-1t', 'chainrule-wasm-2t'] as const).map((l) => epoch?.stats[l]?.median ?? Infinity));
+  const best = Math.min(...(['chainrule-wasm-1t', 'chainrule-wasm-2t', 'chainrule-wasm-1t-compiled'] as const).map((l) => epoch?.stats[l]?.median ?? Infinity));
   if (epoch !== undefined && epoch.label.includes('8000')) judge('CNN epoch of 8000 images, best wasm', best, '≤ 2.5 s', (v) => v <= 2.5, 2, ' s');
   return lines;
 };

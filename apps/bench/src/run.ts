@@ -1,6 +1,7 @@
 // Runs every benchmark case for chainrule (on each backend) and its peers in one process and collects the rows.
 
-import { jsBackend, type Backend } from '@chainrule/core';
+import { jsBackend, type Backend, type Executor } from '@chainrule/core';
+import { compiler } from '@chainrule/compiler';
 import { createWasmBackend } from '@chainrule/backend-wasm';
 import { chainruleChain, chainruleCnn, chainruleMatmul, chainruleMlp } from './chainrule.js';
 import { CHAIN, CNN, MATMUL_SIZES, MLP, mlpData } from './problems.js';
@@ -8,8 +9,14 @@ import { median, timeInterleaved, type Contender, type TimingOptions } from './s
 import { tfChain, tfMatmul, tfMlp, useTfBackend, type Disposable, type TfBackend } from './tfjs.js';
 import { jaxMatmul, jaxMlp, loadJax } from './jaxjs.js';
 
-/** chainrule on each of its backends: the reference js, and wasm with one and two threads. */
-export const CHAINRULE = ['chainrule-js', 'chainrule-wasm-1t', 'chainrule-wasm-2t'] as const;
+/**
+ * chainrule on each of its backends — the reference js, and wasm with one and two threads —
+ * with jit's reference interpreter, and on js and wasm (one thread) with the compiler behind jit.
+ */
+export const CHAINRULE = ['chainrule-js', 'chainrule-wasm-1t', 'chainrule-wasm-2t', 'chainrule-js-compiled', 'chainrule-wasm-1t-compiled'] as const;
+
+/** The columns whose jitted cases run on the compiler. */
+const COMPILED: ReadonlySet<string> = new Set(['chainrule-js-compiled', 'chainrule-wasm-1t-compiled']);
 
 /** TensorFlow.js on its two backends. */
 export const TF_PEERS = ['tfjs-cpu', 'tfjs-wasm'] as const;
@@ -112,13 +119,18 @@ const peerEntries = async <T>(make: () => Disposable<T>, body: (run: T) => void)
 /** chainrule's backends, made once per run: the wasm ones own their memory and workers. */
 const chainruleBackends = () => {
   const wasm1 = createWasmBackend({ threads: 1 }), wasm2 = createWasmBackend({ threads: 2 });
-  const all: Readonly<Record<(typeof CHAINRULE)[number], Backend>> = { 'chainrule-js': jsBackend, 'chainrule-wasm-1t': wasm1, 'chainrule-wasm-2t': wasm2 };
+  const all: Readonly<Record<(typeof CHAINRULE)[number], Backend>> = {
+    'chainrule-js': jsBackend, 'chainrule-wasm-1t': wasm1, 'chainrule-wasm-2t': wasm2, 'chainrule-js-compiled': jsBackend, 'chainrule-wasm-1t-compiled': wasm1,
+  };
   return { all, close: () => wasm2.runtime.terminate() };
 };
 
 /** One entry per chainrule backend (optionally only some), keyed by its column. */
-const chainruleEntries = (backends: ReturnType<typeof chainruleBackends>['all'], make: (b: Backend) => () => void, only: readonly string[] = CHAINRULE): Entry[] =>
-  CHAINRULE.filter((k) => only.includes(k)).map((k) => ({ key: k, body: make(backends[k]) }));
+const chainruleEntries = (backends: ReturnType<typeof chainruleBackends>['all'], make: (b: Backend, executor?: Executor) => () => void, only: readonly string[] = CHAINRULE): Entry[] =>
+  CHAINRULE.filter((k) => only.includes(k)).map((k) => ({ key: k, body: COMPILED.has(k) ? make(backends[k], compiler) : make(backends[k]) }));
+
+/** The columns that run eager calls only (no jit, so no executor to compare). */
+const EAGER: readonly string[] = ['chainrule-js', 'chainrule-wasm-1t', 'chainrule-wasm-2t'];
 
 /** Times the entries in turns and converts seconds per iteration into the row's unit. */
 const race = async (
@@ -157,7 +169,7 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
       log(`matmul n=${n} (GFLOP/s)`);
       const jm = jaxMatmul(jax, n);
       const entries = [
-        ...chainruleEntries(backends, (b) => { const run = chainruleMatmul(n, b); return () => void run(); }),
+        ...chainruleEntries(backends, (b) => { const run = chainruleMatmul(n, b); return () => void run(); }, EAGER),
         ...(await peerEntries(() => tfMatmul(n), (run) => void run())),
         { key: 'jax-js', body: () => void jm.run(), dispose: jm.dispose },
       ];
@@ -171,7 +183,7 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
     log(`MLP step ${MLP.inputs}-${MLP.hidden}-${MLP.classes}, batch ${MLP.batch} (steps/s)`);
     const eager = jaxMlp(jax, data, 'eager'), jitted = jaxMlp(jax, data, 'jit');
     const entries = [
-      ...chainruleEntries(backends, (b) => { const mlp = chainruleMlp(data, b); return () => void mlp.step(); }),
+      ...chainruleEntries(backends, (b, e) => { const mlp = chainruleMlp(data, b, e); return () => void mlp.step(); }),
       ...(await peerEntries(() => tfMlp(data), (run) => void run.step())),
       { key: 'jax-js', body: () => void eager.step(), dispose: eager.dispose },
       { key: 'jax-js-jit', body: () => void jitted.step(), dispose: jitted.dispose },
@@ -184,7 +196,7 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
     log(`per-op overhead: chain of ${CHAIN.ops} ops on [${CHAIN.size}], sum, backward (µs/op)`);
     for (const mode of ['eager', 'jit'] as const) {
       const entries = [
-        ...chainruleEntries(backends, (b) => { const run = chainruleChain(mode, b); return () => void run(); }),
+        ...chainruleEntries(backends, (b, e) => { const run = chainruleChain(mode, b, e); return () => void run(); }, mode === 'jit' ? CHAINRULE : EAGER),
         ...(await peerEntries(tfChain, (run) => void run())),
       ];
       const m = await race(entries, timing, (s) => (s * 1e6) / CHAIN.ops, log);
@@ -196,7 +208,7 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
   // gradient kernel, so it cannot train this network.
   if (cases.includes('cnn-step')) {
     log(`CNN training step, batch ${CNN.batch} (steps/s)`);
-    const entries = chainruleEntries(backends, (b) => { const s = chainruleCnn(b); let i = 0; return () => void s.step(i++); });
+    const entries = chainruleEntries(backends, (b, e) => { const s = chainruleCnn(b, CNN.batch, e); let i = 0; return () => void s.step(i++); });
     const m = await race(entries, timing, (s) => 1 / s, log);
     rows.push({ case: 'cnn-step', label: `CNN step b${CNN.batch}`, unit: 'steps/s', higherIsBetter: true, values: pick(m) });
   }
@@ -204,10 +216,10 @@ const runOnce = async (options: RunOptions): Promise<RawRow[]> => {
   if (cases.includes('cnn-epoch')) {
     const examples = options.quick ? 640 : CNN.epochExamples;
     log(`CNN epoch of ${examples} images, batch ${CNN.batch} (s/epoch)`);
-    const entries = chainruleEntries(backends, (b) => {
-      const s = chainruleCnn(b, examples);
+    const entries = chainruleEntries(backends, (b, e) => {
+      const s = chainruleCnn(b, examples, e);
       return () => { for (let i = 0; i < s.batches; i++) s.step(i); };
-    }, ['chainrule-wasm-1t', 'chainrule-wasm-2t']);
+    }, ['chainrule-wasm-1t', 'chainrule-wasm-2t', 'chainrule-wasm-1t-compiled']);
     const m = await race(entries, options.quick ? QUICK_EPOCH : EPOCH, (s) => s, log);
     rows.push({ case: 'cnn-epoch', label: `CNN epoch, ${examples} images`, unit: 's/epoch', higherIsBetter: false, values: pick(m) });
   }

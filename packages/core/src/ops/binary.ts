@@ -5,6 +5,7 @@ import { defineOp, noGradient, type Op, type OpSpec, type Domain } from '../op.j
 import { allocate, type Tensor } from '../tensor.js';
 import { sizeOf } from '../shape.js';
 import { operand } from '../kernels/operand.js';
+import { binaryLoop } from '../kernels/loops.js';
 import { inferBroadcast, noAttrs } from './infer.js';
 import { unbroadcast, broadcastTangent } from './shape.js';
 import { neg } from './unary.js';
@@ -61,6 +62,7 @@ const DEFAULT_CONFORMANCE = { conformance: { cases: [{ broadcast: true, label: '
  */
 export const binaryOp = <A = {}>(spec: BinarySpec<A>): Op<A> => {
   const { fn, partials } = spec;
+  const loop = binaryLoop(fn);
   return defineOp<A>({
     name: spec.name,
     attrs: spec.attrs ?? (noAttrs as unknown as t.Type<A, any, unknown>),
@@ -70,10 +72,7 @@ export const binaryOp = <A = {}>(spec: BinarySpec<A>): Op<A> => {
     infer: inferBroadcast,
     forward: ([a, b], attrs, out) => {
       const x = operand(a, out.shape), y = operand(b, out.shape);
-      const xd = x.data, yd = y.data, sx = x.step, sy = y.step;
-      const o = allocate(out.dtype, sizeOf(out.shape));
-      for (let i = 0, j = 0, k = 0; i < o.length; i++, j += sx, k += sy) o[i] = fn(xd[j], yd[k], attrs);
-      return o;
+      return loop(x.data, x.step, y.data, y.step, allocate(out.dtype, sizeOf(out.shape)), attrs);
     },
     vjp: partials === undefined
       ? noGradient

@@ -6,6 +6,7 @@ import { defineOp, noGradient, type Op, type OpSpec, type Domain } from '../op.j
 import { allocate, type DType, type Tensor } from '../tensor.js';
 import { dtypeCodec } from '../codec.js';
 import { inferSame, noAttrs } from './infer.js';
+import { unaryLoop } from '../kernels/loops.js';
 import { mul, div, sub, scaleBy, type Partial } from './binary.js';
 
 /** The declaration of a unary elementwise op, as given to {@link unaryOp}. */
@@ -46,6 +47,7 @@ const DEFAULT_CONFORMANCE = {};
  */
 export const unaryOp = <A = {}>(spec: UnarySpec<A>): Op<A> => {
   const { fn, derivative } = spec;
+  const loop = unaryLoop(fn);
   return defineOp<A>({
     name: spec.name,
     attrs: spec.attrs ?? (noAttrs as unknown as t.Type<A, any, unknown>),
@@ -53,11 +55,7 @@ export const unaryOp = <A = {}>(spec: UnarySpec<A>): Op<A> => {
     kind: 'elementwise',
     scalar: fn,
     infer: spec.infer ?? inferSame,
-    forward: ([x], attrs, out) => {
-      const d = x.data, o = allocate(out.dtype, d.length);
-      for (let i = 0; i < d.length; i++) o[i] = fn(d[i], attrs);
-      return o;
-    },
+    forward: ([x], attrs, out) => loop(x.data, allocate(out.dtype, x.size), attrs),
     vjp: derivative === undefined
       ? noGradient
       : ({ inputs: [x], output, cotangent: g, attrs }) => [scaleBy(g, derivative(x, output, attrs))],
