@@ -67,7 +67,8 @@ export const freezeTrace = (trace: Trace, inputIds: readonly number[], outputIds
       attrs: r.attrs,
       shape: r.shape,
       dtype: r.dtype,
-      ...(r.origin === undefined ? {} : { origin: renumberOrigin(r.origin, newId) }),
+      // Always present (undefined for the traced function's own nodes): one object shape for every node, which a spread would not keep.
+      origin: r.origin === undefined ? undefined : renumberOrigin(r.origin, newId),
     }));
   }
   return Object.freeze({

@@ -36,16 +36,17 @@ const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor',
 export const shapeProblem = (shape: unknown): { readonly message: string; readonly tooLarge: boolean; readonly dim?: number } | undefined => {
   if (!Array.isArray(shape)) return { message: `shape must be an array of dims, got ${preview(shape)}`, tooLarge: false };
   if (shape.length > MAX_DEPTH) return { message: `shape has ${shape.length} dims, more than the limit of ${MAX_DEPTH}`, tooLarge: true };
-  let n = 1;
+  let n = 1, widest = 0;
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       return { message: `shape[${i}] must be a non-negative integer, got ${preview(d)}`, tooLarge: false, dim: i };
     }
     n *= d;
+    if (d > widest) widest = d;
   }
   // Any dim above the ceiling is refused even when another dim is 0: no safe arithmetic needed later.
-  if (n > MAX_ELEMENTS || shape.some((d: number) => d > MAX_ELEMENTS)) {
+  if (n > MAX_ELEMENTS || widest > MAX_ELEMENTS) {
     return { message: `shape ${shapeText(shape)} has ${n} elements, over the limit of ${MAX_ELEMENTS} (MAX_ELEMENTS)`, tooLarge: true };
   }
   return undefined;
