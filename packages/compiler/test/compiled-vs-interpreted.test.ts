@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { createWasmBackend } from '@chainrule/backend-wasm';
 import { add, fromData, grad, interpreter, jit, jsBackend, sum, tensor, type Backend, type DType, type Kernel, type Tensor } from '@chainrule/core';
 import { standardRegistry } from '@chainrule/ops';
 import { arb, type RandomGraph } from '@chainrule/gradcheck';
@@ -24,7 +25,8 @@ const tableBackend: Backend = {
       .map((op): [string, Kernel] => [op.name, (ins, out, attrs, avals) => out.set(op.forward(ins.map((d, k) => fromData(d, avals.inputs[k].shape)), attrs, avals.output))]),
   ),
 };
-const backends: readonly Backend[] = [jsBackend, tableBackend];
+// The WebAssembly backend too: its kernels in the arena, the rest fused or reference.
+const backends: readonly Backend[] = [jsBackend, tableBackend, createWasmBackend({ threads: 1 })];
 
 const asDtype = (x: Tensor, dtype: DType): Tensor => tensor(x.data, { shape: [...x.shape], dtype });
 
