@@ -306,7 +306,10 @@ const handle = (e: DashEvent): void => {
       byTestId('gradient-count').textContent = `${e.gradient.nodes.length} nodes, ${backward} added by reverse mode`;
       drawGraph(byTestId('graph-forward'), e.forward);
       drawGraph(byTestId('graph-gradient'), e.gradient);
-      setStatus({ graph: { forward: e.forward.nodes.length, gradient: e.gradient.nodes.length, backward } });
+      const fused = e.compiled.nodes.filter((n) => n.op.startsWith('compiler.')).length;
+      byTestId('compiled-count').textContent = `${e.compiled.nodes.length} nodes, ${fused} fused`;
+      drawGraph(byTestId('graph-compiled'), e.compiled);
+      setStatus({ graph: { forward: e.forward.nodes.length, gradient: e.gradient.nodes.length, backward, compiled: e.compiled.nodes.length, fused } });
       return;
     }
     case 'step': {

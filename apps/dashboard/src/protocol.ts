@@ -117,7 +117,7 @@ export type DashEvent =
       /** MNIST: the test digits the page shows (28·28 bytes each) and their true labels. */
       readonly digits?: { readonly pixels: Uint8Array; readonly labels: Uint8Array };
     }
-  | { readonly type: 'graph'; readonly forward: GraphView; readonly gradient: GraphView }
+  | { readonly type: 'graph'; readonly forward: GraphView; readonly gradient: GraphView; readonly compiled: GraphView }
   | {
       readonly type: 'step';
       readonly epoch: number;

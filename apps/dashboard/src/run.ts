@@ -13,6 +13,7 @@ import {
   circles, dataset, lossFunction, macrotaskScheduler, mnistFromRaw, mnistSplit, moons, predictClasses, runKeys, spirals, take, train, trainTestSplit,
   type Control, type Dataset, type TrainEvent,
 } from '@chainrule/train';
+import { runPasses } from '@chainrule/compiler';
 import type { Command, DashEvent, GraphNodeView, GraphView, LeafSummary, RunConfig } from './protocol.js';
 import { unpackMnist } from './mnist-data.js';
 import { networkView } from './network.js';
@@ -114,8 +115,9 @@ const ancestorsOfFirstOutput = (graph: Graph): Set<number> => {
 };
 
 /**
- * The loss as traced (forward graph) and the graph of `valueAndGrad(loss)`: the forward pass
- * again, plus the nodes reverse mode added for the gradient of every parameter. Inputs are
+ * The loss as traced (forward graph), the graph of `valueAndGrad(loss)` — the forward pass
+ * again, plus the nodes reverse mode added for the gradient of every parameter — and that
+ * graph as the jit compiler's passes leave it (`compiled`). Inputs are
  * named after the params' pytree paths (`params[0].w`), `x` and `labels`; outputs are
  * `loss` and, in the gradient graph, `∂L/∂params[0].w` and so on.
  *
@@ -123,7 +125,7 @@ const ancestorsOfFirstOutput = (graph: Graph): Set<number> => {
  * const { forward, gradient } = lossGraphs(mlp({ sizes: [2, 16, 3] }), params, 16)
  * gradient.nodes.filter((n) => n.part === 'backward').length // the reversed network
  */
-export const lossGraphs = (model: Model, params: Params, batch: number): { forward: GraphView; gradient: GraphView } => {
+export const lossGraphs = (model: Model, params: Params, batch: number): { forward: GraphView; gradient: GraphView; compiled: GraphView } => {
   const x = abstract([batch, ...model.inputShape], model.dtype);
   const y = abstract([batch], model.dtype);
   const loss = lossOf(model);
@@ -132,9 +134,14 @@ export const lossGraphs = (model: Model, params: Params, batch: number): { forwa
   const forward = trace(loss, params, x, y);
   const gradient = trace((p: Params, xs: Tensor, ys: Tensor) => valueAndGrad(loss)(p, xs, ys), params, x, y);
   const needed = ancestorsOfFirstOutput(gradient);
+  // What jit's compiler runs instead: the gradient graph after its passes (fused loops, matmul epilogues).
+  const compiled = runPasses(gradient).graph;
+  const neededCompiled = ancestorsOfFirstOutput(compiled);
+  const outputs = ['loss', ...paths.map((p) => `∂L/∂${p}`)];
   return {
     forward: viewOf(forward, names, ['loss'], () => true),
-    gradient: viewOf(gradient, names, ['loss', ...paths.map((p) => `∂L/∂${p}`)], (id) => needed.has(id)),
+    gradient: viewOf(gradient, names, outputs, (id) => needed.has(id)),
+    compiled: viewOf(compiled, names, outputs, (id) => neededCompiled.has(id)),
   };
 };
 

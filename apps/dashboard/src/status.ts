@@ -32,7 +32,7 @@ export interface DashboardStatus {
   readonly digitsDraws: number;
   readonly wrongDigits: number | null;
   /** Node counts of the graph view (0 before the graphs arrive). */
-  readonly graph: { readonly forward: number; readonly gradient: number; readonly backward: number };
+  readonly graph: { readonly forward: number; readonly gradient: number; readonly backward: number; readonly compiled: number; readonly fused: number };
   /** The step of the seed's view shown, or null when this run has none (a large network). */
   readonly networkStep: number | null;
   /** Weight and gradient snapshots received in this run. */
@@ -73,7 +73,7 @@ export const initialStatus: DashboardStatus = Object.freeze({
   boundaryDraws: 0,
   digitsDraws: 0,
   wrongDigits: null,
-  graph: Object.freeze({ forward: 0, gradient: 0, backward: 0 }),
+  graph: Object.freeze({ forward: 0, gradient: 0, backward: 0, compiled: 0, fused: 0 }),
   networkStep: null,
   histogramSnapshots: 0,
   runs: 0,

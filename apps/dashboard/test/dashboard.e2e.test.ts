@@ -309,6 +309,16 @@ describe('dashboard in Chromium, desktop', () => {
     expect(json.runs[1].histograms[0].leaves[1].path).toBe('params[0].w');
   });
 
+  it('draws the gradient graph as the jit compiler runs it, with fused nodes and the same outputs', async () => {
+    const s = await waitForStatus(`s.graph.compiled > 0`);
+    expect(s.graph.compiled).toBeLessThan(s.graph.gradient);
+    expect(s.graph.fused).toBeGreaterThan(0);
+    const compiled = page.locator('[data-testid=graph-compiled]');
+    expect(await compiled.locator('[data-testid=graph-node]').count()).toBe(s.graph.compiled);
+    expect(await compiled.locator('[data-testid=graph-node][data-output="loss"]').count()).toBe(1);
+    expect(await page.locator('[data-testid=compiled-count]').textContent()).toBe(`${s.graph.compiled} nodes, ${s.graph.fused} fused`);
+  });
+
   it('labels the gradient graph’s outputs with their parameter paths; zoom and pan', async () => {
     const gradient = page.locator('[data-testid=graph-gradient]');
     const outputs = await gradient.locator('[data-testid=graph-node][data-output]').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-output')));
@@ -470,7 +480,7 @@ describe('dashboard in Chromium, 390 px wide', () => {
     await phone.click('[data-testid=pause]');
     await waitForStatus(`s.heldAtStep !== null`, 30_000, phone);
     expect(await overflow()).toBe(0);
-    for (const id of ['graph-forward', 'graph-gradient', 'loss-chart', 'runs-chart', 'weights-over-time', 'boundary']) {
+    for (const id of ['graph-forward', 'graph-gradient', 'graph-compiled', 'loss-chart', 'runs-chart', 'weights-over-time', 'boundary']) {
       const box = (await phone.locator(`[data-testid=${id}]`).boundingBox())!;
       expect(box.x, id).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width, id).toBeLessThanOrEqual(390);

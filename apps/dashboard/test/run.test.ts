@@ -263,8 +263,14 @@ const firstBatch = (events: readonly DashEvent[], n: number) => {
 describe('lossGraphs', () => {
   const model = mlp({ sizes: [2, 5, 3], activation: 'tanh' });
   const params = model.init(key(0));
-  const { forward, gradient } = lossGraphs(model, params, 4);
+  const { forward, gradient, compiled } = lossGraphs(model, params, 4);
   const opsOf = (nodes: typeof forward.nodes): string[] => nodes.map((n) => n.op).sort();
+
+  it("gives the gradient graph as the compiler's passes leave it: fewer nodes, fused loops, the same outputs", () => {
+    expect(compiled.nodes.length).toBeLessThan(gradient.nodes.length);
+    expect(compiled.nodes.some((n) => n.op.startsWith('compiler.'))).toBe(true);
+    expect(compiled.outputs.map((id) => compiled.nodes[id].output)).toEqual(gradient.outputs.map((id) => gradient.nodes[id].output));
+  });
 
   it('names the inputs after the params and the batch', () => {
     const inputs = forward.nodes.filter((n) => n.part === 'input');
