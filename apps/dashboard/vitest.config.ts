@@ -1,15 +1,6 @@
-// Vitest configuration: unit tests beside the code, browser tests in test/; JSON report for the summary.
+// The shared package config (scripts/vitest.package.mjs), with time for the browser tests' start-up hooks.
 
-import { defineConfig } from 'vitest/config';
+import { mergeConfig } from 'vitest/config';
+import shared from '../../scripts/vitest.package.mjs';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // CHAINRULE_BACKEND=wasm runs the suite on the wasm backend (scripts/vitest-backend.mjs).
-    setupFiles: ['../../scripts/vitest-backend.mjs'],
-    reporters: ['default', 'json'],
-    outputFile: { json: 'test-report.json' },
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-  },
-});
+export default mergeConfig(shared, { test: { hookTimeout: 120_000 } });

@@ -1,6 +1,6 @@
 // The runs of one page visit, kept for comparison and exported as CSV or JSON.
 
-import type { LeafSummary, RunConfig } from './protocol.js';
+import type { DashEvent, LeafSummary, RunConfig } from './protocol.js';
 
 /** One training step as the page recorded it. */
 export interface StepRow {
@@ -13,15 +13,8 @@ export interface StepRow {
   readonly accuracy: number;
 }
 
-/** One epoch's summary. */
-export interface EpochRow {
-  readonly epoch: number;
-  readonly step: number;
-  readonly loss: number;
-  readonly accuracy: number;
-  readonly validationAccuracy: number | undefined;
-  readonly validationLoss: number | undefined;
-}
+/** One epoch's summary: the worker's epoch event without its tag. */
+export type EpochRow = Omit<Extract<DashEvent, { readonly type: 'epoch' }>, 'type'>;
 
 /** Everything kept of one run. The arrays grow while the run goes. */
 export interface RunRecord {
